@@ -1,0 +1,199 @@
+//! What a backend answers: [`Page`] of [`Message`]s.
+
+use super::{GroupId, MessageId, RoomId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// A person as a message shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    /// Display name, when the user has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+}
+
+/// What kind of conversation a room is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoomKind {
+    /// One-to-one conversation.
+    Direct,
+    /// Private group (members only).
+    Group,
+    /// Public channel (anyone authenticated may read).
+    Channel,
+    /// A document with comments and edit history (Quip).
+    Document,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Direct => "direct",
+            RoomKind::Group => "group",
+            RoomKind::Channel => "channel",
+            RoomKind::Document => "document",
+        }
+    }
+}
+
+/// What a message is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageKind {
+    Regular,
+    /// A system message with its platform type (Rocket.Chat `t`: `uj`, `ul`, ...).
+    System {
+        system_type: String,
+    },
+    /// A document edit record (Quip `message_type=edit`), with `diff_groups`.
+    Edit,
+}
+
+/// Whether a message shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    Visible,
+    Deleted,
+    Hidden,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Visible => "visible",
+            MessageStatus::Deleted => "deleted",
+            MessageStatus::Hidden => "hidden",
+        }
+    }
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_url: Option<String>,
+    /// Length of audio or video, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_secs: Option<u64>,
+}
+
+/// One emoji and who used it, in first-reaction order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// Rocket.Chat style shortcode, e.g. `:+1:`.
+    pub emoji: String,
+    pub users: Vec<User>,
+}
+
+/// The summary a thread root carries.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ThreadSummary {
+    pub reply_count: u64,
+    pub last_reply_usec: Option<i64>,
+    /// Ids of the users who replied, in first-reply order.
+    pub participants: Vec<UserId>,
+}
+
+/// Where a document comment is anchored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotation {
+    pub id: String,
+    #[serde(default)]
+    pub section_ids: Vec<String>,
+}
+
+/// One change inside an edit record (Quip diff).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diff {
+    pub rtml: String,
+    /// `track_changes`, `delete_only`, `insert_only` or `insert_completely`.
+    pub diff_class: String,
+    pub section_id: String,
+    pub style: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
+}
+
+/// Consecutive diffs of one edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiffGroup {
+    pub diffs: Vec<Diff>,
+}
+
+/// One message, in every detail some dialect can show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub id: MessageId,
+    pub room_id: RoomId,
+    /// The thread root this message replies to.
+    pub parent_id: Option<MessageId>,
+    pub author: User,
+    /// The other participant of a one-to-one conversation.
+    pub recipient: Option<User>,
+    /// Plain text (may be empty).
+    pub text: String,
+    /// Rich text, when the source had it.
+    pub html: Option<String>,
+    /// Microseconds since the epoch.
+    pub created_usec: i64,
+    pub updated_usec: Option<i64>,
+    pub edited_usec: Option<i64>,
+    pub edited_by: Option<User>,
+    pub kind: MessageKind,
+    pub status: MessageStatus,
+    /// A thread reply also shown in the room (Rocket.Chat `tshow`).
+    pub show_in_room: bool,
+    pub attachments: Vec<Attachment>,
+    pub mentions: Vec<User>,
+    pub reactions: Vec<Reaction>,
+    /// Present on thread roots.
+    pub thread: Option<ThreadSummary>,
+    pub annotation: Option<Annotation>,
+    pub diff_groups: Vec<DiffGroup>,
+    /// The group the room belongs to, when it is a group conversation.
+    pub group_id: Option<GroupId>,
+    /// Dialect-specific fields kept verbatim, one object per dialect name
+    /// (`{"rocketchat": {...}, "quip": {...}}`), in source key order.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Message {
+    /// `updated_usec`, else `created_usec`.
+    pub fn updated_or_created(&self) -> i64 {
+        self.updated_usec.unwrap_or(self.created_usec)
+    }
+
+    /// The fields a dialect keeps verbatim for itself.
+    pub fn extra_for(&self, dialect: &str) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.extra.get(dialect).and_then(|v| v.as_object())
+    }
+}
+
+/// Unread information for the caller (Rocket.Chat `unreads=true`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreads {
+    pub first: Option<Message>,
+    pub not_loaded: u64,
+}
+
+/// One answer to a [`super::ThreadQuery`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    pub messages: Vec<Message>,
+    /// Matching messages before slicing, when asked for and known.
+    pub total: Option<u64>,
+    pub unreads: Option<Unreads>,
+}

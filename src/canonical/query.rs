@@ -1,0 +1,202 @@
+//! What a caller asks: [`ThreadQuery`] and its parts.
+
+use super::{CompanyId, GroupId, MessageId, RoomId, RoomKind, UserId};
+
+/// Credentials exactly as a dialect found them in the request; the backend checks them.
+/// `Debug` never prints the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// Rocket.Chat `X-User-Id` + `X-Auth-Token`.
+    RocketChat { user_id: String, token: String },
+    /// `Authorization: Bearer <token>` (SelfCommunity, Quip).
+    Bearer { token: String },
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::RocketChat { user_id, .. } => f
+                .debug_struct("RocketChat")
+                .field("user_id", user_id)
+                .field("token", &"<redacted>")
+                .finish(),
+            Credential::Bearer { .. } => f
+                .debug_struct("Bearer")
+                .field("token", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: UserId,
+    pub username: String,
+    /// Companies this principal administers (Quip admin API).
+    pub admin_of: Vec<CompanyId>,
+}
+
+/// A user named by a caller, not yet resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UserRef {
+    Id(UserId),
+    Username(String),
+}
+
+/// Which conversation (or part of one) the caller wants.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A conversation by id: Rocket.Chat `rid`, SelfCommunity thread, Quip thread.
+    Room(RoomId),
+    /// The one-to-one conversation of the caller and `peer`. No such conversation is an
+    /// empty page, never an error: the gateway never creates rooms.
+    Direct { peer: UserRef },
+    /// A group's conversation (SelfCommunity `group=`).
+    Group(GroupId),
+    /// The replies under a root message (Rocket.Chat `tmid`); the root itself is excluded.
+    Replies(MessageId),
+}
+
+/// On whose authority the caller reads.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Access {
+    /// Members read their rooms; anyone reads public channels.
+    #[default]
+    Member,
+    /// An admin of this company reads every room of that company (Quip admin API). The
+    /// principal must administer the company and the room must belong to it.
+    CompanyAdmin(CompanyId),
+}
+
+/// A bound on a time in microseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeBound {
+    pub usec: i64,
+    pub inclusive: bool,
+}
+
+impl TimeBound {
+    pub fn inclusive(usec: i64) -> Self {
+        TimeBound {
+            usec,
+            inclusive: true,
+        }
+    }
+    pub fn exclusive(usec: i64) -> Self {
+        TimeBound {
+            usec,
+            inclusive: false,
+        }
+    }
+}
+
+/// A bound at a message's position in (created, id) order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdBound {
+    pub id: MessageId,
+    pub inclusive: bool,
+}
+
+/// Which kind of records a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KindFilter {
+    /// Regular and system messages, document comments.
+    #[default]
+    Messages,
+    /// Document edit records (Quip `message_type=edit`).
+    Edits,
+}
+
+/// Which messages of the target count.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// Lower bound on creation time.
+    pub created_after: Option<TimeBound>,
+    /// Upper bound on creation time.
+    pub created_before: Option<TimeBound>,
+    /// Lower bound on update time (`updated` falls back to `created`).
+    pub updated_after: Option<TimeBound>,
+    /// Upper bound on update time.
+    pub updated_before: Option<TimeBound>,
+    /// Lower bound at a message's position in (created, id) order; the message must belong
+    /// to the target, else the page is empty.
+    pub after_message: Option<IdBound>,
+    /// Upper bound at a message's position in (created, id) order.
+    pub before_message: Option<IdBound>,
+    pub kind: KindFilter,
+    /// Deleted messages appear (with their status) when set.
+    pub include_deleted: bool,
+    /// Hidden messages appear (with their status) when set.
+    pub include_hidden: bool,
+    /// Thread replies appear when set; when not, only replies shown in the room appear.
+    /// Ignored for [`Target::Replies`].
+    pub include_replies: bool,
+}
+
+/// Sort direction over (created, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+/// Which part of the ordered result the caller wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slice {
+    /// Skip `offset`, take `limit` (None = all).
+    Offset { offset: u64, limit: Option<u32> },
+    /// Continue after an opaque position (a message id of the previous page), take `limit`.
+    Cursor {
+        after: Option<MessageId>,
+        limit: u32,
+    },
+}
+
+impl Default for Slice {
+    fn default() -> Self {
+        Slice::Offset {
+            offset: 0,
+            limit: None,
+        }
+    }
+}
+
+/// One canonical question: who asks, about what, which messages, in what order, which slice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadQuery {
+    pub principal: Principal,
+    pub access: Access,
+    pub target: Target,
+    /// When set, a [`Target::Room`] of another kind is [`crate::canonical::Error::NotFound`].
+    pub require_kind: Option<RoomKind>,
+    pub filter: Filter,
+    pub order: Order,
+    pub slice: Slice,
+    /// Fill [`crate::canonical::Page::total`]: the number of messages matching target and
+    /// filter, before slicing.
+    pub want_total: bool,
+    /// Fill [`crate::canonical::Page::unreads`]: when `filter.created_after` is set and the
+    /// oldest returned message is newer than it, the messages strictly between the bound and
+    /// that message (same filter): their count and the earliest of them.
+    pub want_unreads: bool,
+}
+
+impl ThreadQuery {
+    /// A query for `target` with the defaults: members' access, visible messages, ascending,
+    /// everything, no extras.
+    pub fn new(principal: Principal, target: Target) -> Self {
+        ThreadQuery {
+            principal,
+            access: Access::Member,
+            target,
+            require_kind: None,
+            filter: Filter::default(),
+            order: Order::Ascending,
+            slice: Slice::default(),
+            want_total: false,
+            want_unreads: false,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Inbound dialects: one module per platform.
+//!
+//! Each dialect's **server face** decodes an HTTP request into a canonical
+//! [`ThreadQuery`](crate::canonical::ThreadQuery) and encodes a
+//! [`Page`](crate::canonical::Page) or [`Error`] into that platform's exact response. Dialect
+//! code is pure: no I/O, no clock reads except through [`RequestView`]. The request pipeline
+//! (`crate::server::pipeline`) runs the phases in the order each endpoint declares.
+
+pub mod rocketchat;
+
+use crate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
+use bytes::Bytes;
+use http::{HeaderMap, Method, Response};
+
+/// Which platform a request speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DialectId {
+    RocketChat,
+    SelfCommunity,
+    Quip,
+    /// A path no dialect claims.
+    None,
+}
+
+impl DialectId {
+    /// The label used in logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DialectId::RocketChat => "rocketchat",
+            DialectId::SelfCommunity => "selfcommunity",
+            DialectId::Quip => "quip",
+            DialectId::None => "none",
+        }
+    }
+}
+
+/// The parts of a request a dialect may read.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestView<'a> {
+    pub method: &'a Method,
+    /// The path as received (percent-encoded).
+    pub path: &'a str,
+    /// The raw query string, without `?`.
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+}
+
+/// The checks an endpoint makes before it asks the backend, in the platform's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// 405 unless GET or HEAD.
+    Method,
+    /// 401 unless the credentials match a live token.
+    Authenticate,
+    /// 429 (or the platform's equivalent) when a configured limit is exceeded.
+    RateLimit,
+    /// 400 on bad parameters; builds the query. Always after `Authenticate`.
+    Decode,
+}
+
+/// A response as a dialect builds it; the server adds the request id and sends it.
+pub type Reply = Response<Bytes>;
+
+/// One served route of one dialect (server face).
+pub trait Endpoint: Send + Sync + 'static {
+    fn dialect(&self) -> DialectId;
+
+    /// The route label for logs and metrics, e.g. `chat.getThreadMessages`.
+    fn route(&self) -> &'static str;
+
+    /// The order of checks before the backend is asked.
+    fn phases(&self) -> &'static [Phase];
+
+    /// Credentials as the platform reads them; `None` = no credentials at all.
+    fn credentials(&self, req: &RequestView<'_>) -> Option<Credential>;
+
+    /// Decodes the request into a query on behalf of `principal`.
+    fn decode(&self, req: &RequestView<'_>, principal: Principal) -> Result<ThreadQuery, Error>;
+
+    /// Encodes the backend's page as the platform's success response.
+    fn encode(&self, req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply;
+
+    /// Renders any error in the platform's envelope (delegates to the dialect's one
+    /// `render_error`).
+    fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply;
+}
+
+/// A dialect as the router sees it: the paths it claims and its error envelope for requests
+/// that reach no endpoint of it (unknown path under its prefix, panic, timeout, body limit).
+pub trait DialectFace: Send + Sync + 'static {
+    fn id(&self) -> DialectId;
+
+    /// Path prefixes this dialect owns, e.g. `/api/v1/`.
+    fn prefixes(&self) -> &'static [&'static str];
+
+    /// The endpoints it serves, with their exact paths.
+    fn endpoints(&self) -> Vec<(&'static str, std::sync::Arc<dyn Endpoint>)>;
+
+    /// An endpoint for a path with parameters in it (e.g. `/1/messages/:thread_id`); exact
+    /// paths come from [`DialectFace::endpoints`].
+    fn resolve(&self, _path: &str) -> Option<std::sync::Arc<dyn Endpoint>> {
+        None
+    }
+
+    /// Renders an error for a request under one of its prefixes.
+    fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply;
+}
+
+/// Builds a JSON reply with the given status and extra headers.
+pub fn json_reply(
+    status: http::StatusCode,
+    headers: &[(&'static str, &str)],
+    body: Vec<u8>,
+) -> Reply {
+    let mut resp = Response::new(Bytes::from(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    for (name, value) in headers {
+        if let Ok(v) = http::HeaderValue::from_str(value) {
+            h.append(*name, v);
+        }
+    }
+    resp
+}
+
+/// The reply for paths that no dialect claims: 404 with a short JSON body.
+pub fn unclaimed_error(req: &RequestView<'_>, error: &Error) -> Reply {
+    use http::StatusCode;
+    let (status, text) = match error {
+        Error::RouteNotFound => (StatusCode::NOT_FOUND, "not found"),
+        Error::MethodNotAllowed { .. } => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+        Error::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload too large"),
+        Error::BackendTimeout => (StatusCode::GATEWAY_TIMEOUT, "timed out"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    };
+    let mut body = Vec::with_capacity(64);
+    body.extend_from_slice(b"{\"error\":");
+    crate::json::write_str(&mut body, text);
+    body.extend_from_slice(b",\"path\":");
+    crate::json::write_str(&mut body, req.path);
+    body.push(b'}');
+    json_reply(status, &[("content-type", "application/json")], body)
+}

@@ -1,0 +1,135 @@
+//! `threadgate check-config`: the real binary on good and bad config files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn check_config(path: &Path, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_threadgate"));
+    cmd.arg("check-config").arg("--config").arg(path);
+    cmd.env_remove("THREADGATE_CONFIG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run threadgate")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_shipped_config_is_valid_and_printed() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/threadgate.toml");
+    let out = check_config(&path, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("listen = \"127.0.0.1:8080\""), "{stdout}");
+    assert!(stdout.contains("profile = \"6\""), "{stdout}");
+    // Relative paths are resolved against the project root.
+    let root = env!("CARGO_MANIFEST_DIR");
+    assert!(
+        stdout.contains(&format!("seed = \"{root}/config/demo\"")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unknown_key_names_the_file_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tg.toml",
+        "[server]\nlisten = \"127.0.0.1:0\"\nmax_conections = 5\n",
+    );
+    let out = check_config(&path, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(stderr.contains("key `server.max_conections`"), "{stderr}");
+    assert!(
+        stderr.contains("unknown field `max_conections`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_value_names_the_file_the_key_and_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tg.toml",
+        "[server]\nrequest_timeout_ms = \"ten seconds\"\n",
+    );
+    let out = check_config(&path, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("key `server.request_timeout_ms`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("invalid type: string \"ten seconds\""),
+        "{stderr}"
+    );
+
+    let path = write(dir.path(), "tg2.toml", "[server]\nlisten = \"localhost\"\n");
+    let out = check_config(&path, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("key `server.listen`"), "{stderr}");
+    assert!(stderr.contains("invalid socket address"), "{stderr}");
+
+    let path = write(dir.path(), "tg3.toml", "[rocketchat]\nprofile = \"5\"\n");
+    let out = check_config(&path, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("key `rocketchat.profile`"), "{stderr}");
+    assert!(stderr.contains("unknown profile \"5\""), "{stderr}");
+}
+
+#[test]
+fn environment_overrides_apply_and_bad_ones_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "tg.toml", "");
+    let out = check_config(&path, &[("THREADGATE_SERVER__LISTEN", "127.0.0.1:0")]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("listen = \"127.0.0.1:0\""));
+
+    let out = check_config(&path, &[("THREADGATE_SERVER__SHUTDOWN_GRACE_MS", "-3")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("THREADGATE_SERVER__SHUTDOWN_GRACE_MS"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("server.shutdown_grace_ms"), "{stderr}");
+}
+
+#[test]
+fn a_missing_file_is_named() {
+    let out = check_config(Path::new("/nonexistent/threadgate.toml"), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("/nonexistent/threadgate.toml: cannot read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_syntax_error_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "tg.toml", "[server]\nlisten = 127.0.0.1:8080\n");
+    let out = check_config(&path, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+}
