@@ -1,0 +1,139 @@
+//! The `threadgate` command: serve, check a config, import a seed directory.
+
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use threadgate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "threadgate",
+    version,
+    about = "API-compatibility gateway for chat history"
+)]
+struct Cli {
+    /// Config file [default: $THREADGATE_CONFIG, else config/threadgate.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the gateway (the default).
+    Serve,
+    /// Parse and validate the config, print the effective config.
+    CheckConfig,
+    /// Load a seed directory (JSON Lines, see docs/data-format.md) into the configured database.
+    Import {
+        /// The seed directory.
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let path = Config::resolve_path(cli.config.as_deref());
+    let config = match Config::load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("threadgate: invalid config: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => {
+            println!("# effective config of {}", path.display());
+            print!("{}", config.to_toml());
+            ExitCode::SUCCESS
+        }
+        Command::Import { dir } => import(&config, &dir),
+        Command::Serve => serve(config),
+    }
+}
+
+fn import(config: &Config, dir: &Path) -> ExitCode {
+    use threadgate::backend::embedded::EmbeddedBackend;
+    let store = match EmbeddedBackend::open(&config.backend.path, 1) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("threadgate: cannot open {}: {e}", config.backend.path);
+            return ExitCode::from(1);
+        }
+    };
+    match store.import_dir(dir) {
+        Ok(stats) => {
+            println!(
+                "imported {} into {}: {} users, {} rooms, {} messages, {} tokens",
+                dir.display(),
+                config.backend.path,
+                stats.users,
+                stats.rooms,
+                stats.messages,
+                stats.tokens
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("threadgate: import failed, nothing was written: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn serve(config: Config) -> ExitCode {
+    threadgate::telemetry::init(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("threadgate: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(async move {
+        let running = match threadgate::server::start(config).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start");
+                return ExitCode::from(1);
+            }
+        };
+        shutdown_signal().await;
+        tracing::info!("shutdown requested");
+        running.shutdown();
+        running.wait().await;
+        ExitCode::SUCCESS
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,107 @@
+//! Prometheus metrics of the gateway, rendered in text format on the admin listener.
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
+use std::time::Duration;
+
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The gateway's metric families.
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_duration: HistogramVec,
+    backend_duration: HistogramVec,
+    in_flight: IntGauge,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "threadgate_requests_total",
+                "Requests answered, by dialect, route and status.",
+            ),
+            &["dialect", "route", "status"],
+        )?;
+        let request_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "threadgate_request_duration_seconds",
+                "Time from request to response head, by dialect and route.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["dialect", "route"],
+        )?;
+        let backend_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "threadgate_backend_duration_seconds",
+                "Time spent in backend calls, by backend, operation and outcome.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["backend", "operation", "outcome"],
+        )?;
+        let in_flight = IntGauge::new(
+            "threadgate_in_flight_requests",
+            "Requests received and not yet answered.",
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(request_duration.clone()))?;
+        registry.register(Box::new(backend_duration.clone()))?;
+        registry.register(Box::new(in_flight.clone()))?;
+        Ok(Metrics {
+            registry,
+            requests,
+            request_duration,
+            backend_duration,
+            in_flight,
+        })
+    }
+
+    pub fn request_started(&self) {
+        self.in_flight.inc();
+    }
+
+    pub fn request_finished(&self, dialect: &str, route: &str, status: u16, elapsed: Duration) {
+        self.in_flight.dec();
+        let mut buf = itoa_buf(status);
+        self.requests
+            .with_label_values(&[dialect, route, status_str(&mut buf)])
+            .inc();
+        self.request_duration
+            .with_label_values(&[dialect, route])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn backend_call(&self, backend: &str, operation: &str, ok: bool, elapsed: Duration) {
+        self.backend_duration
+            .with_label_values(&[backend, operation, if ok { "ok" } else { "error" }])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// The Prometheus text exposition of every family.
+    pub fn render(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(8 * 1024);
+        let families = self.registry.gather();
+        if let Err(e) = TextEncoder::new().encode(&families, &mut out) {
+            tracing::warn!(error = %e, "metrics encoding failed");
+        }
+        out
+    }
+}
+
+fn itoa_buf(status: u16) -> [u8; 3] {
+    let s = status.min(999);
+    [
+        b'0' + (s / 100) as u8,
+        b'0' + (s / 10 % 10) as u8,
+        b'0' + (s % 10) as u8,
+    ]
+}
+
+fn status_str(buf: &mut [u8; 3]) -> &str {
+    std::str::from_utf8(buf).unwrap_or("000")
+}

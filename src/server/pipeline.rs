@@ -1,0 +1,80 @@
+//! One request through one endpoint: the endpoint's phases in its platform's order, then the
+//! backend, then the encoder. Every failure becomes the dialect's error reply here or in the
+//! router; nothing below returns an error to hyper.
+
+use super::Gateway;
+use crate::canonical::{AuthFailure, Error, Page, Principal, ThreadQuery};
+use crate::dialect::{Endpoint, Phase, Reply, RequestView};
+use http::Method;
+use std::time::Instant;
+
+/// Serves `req` with `endpoint`.
+pub async fn serve(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Reply {
+    match run(gw, endpoint, req).await {
+        Ok(reply) => reply,
+        Err(error) => {
+            if matches!(error, Error::Internal(_) | Error::BadBackendAnswer(_)) {
+                tracing::error!(error = %error, route = endpoint.route(), "request failed");
+            }
+            endpoint.render_error(req, &error)
+        }
+    }
+}
+
+async fn run(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Result<Reply, Error> {
+    let mut principal: Option<Principal> = None;
+    let mut query: Option<ThreadQuery> = None;
+    for phase in endpoint.phases() {
+        match phase {
+            Phase::Method => {
+                if req.method != Method::GET && req.method != Method::HEAD {
+                    return Err(Error::MethodNotAllowed {
+                        method: req.method.as_str().to_owned(),
+                    });
+                }
+            }
+            Phase::Authenticate => {
+                let credential = endpoint
+                    .credentials(req)
+                    .ok_or(Error::Unauthenticated(AuthFailure::Missing))?;
+                let started = Instant::now();
+                let result = gw.backend.authenticate(credential).await;
+                gw.metrics.backend_call(
+                    gw.backend.name(),
+                    "authenticate",
+                    result.is_ok() || matches!(result, Err(Error::Unauthenticated(_))),
+                    started.elapsed(),
+                );
+                principal = Some(result?);
+            }
+            // No rate limit is configured for any endpoint yet.
+            Phase::RateLimit => {}
+            Phase::Decode => {
+                let who = principal.take().ok_or_else(|| {
+                    Error::Internal(format!("{}: decode before authenticate", endpoint.route()))
+                })?;
+                query = Some(endpoint.decode(req, who)?);
+            }
+        }
+    }
+    let query =
+        query.ok_or_else(|| Error::Internal(format!("{}: no decode phase", endpoint.route())))?;
+    let page = ask(gw, query.clone()).await?;
+    Ok(endpoint.encode(req, &query, &page))
+}
+
+/// One backend query, timed.
+async fn ask(gw: &Gateway, query: ThreadQuery) -> Result<Page, Error> {
+    let started = Instant::now();
+    let result = gw.backend.query(query).await;
+    let ok = !matches!(
+        result,
+        Err(Error::BackendUnavailable(_)
+            | Error::BackendTimeout
+            | Error::BadBackendAnswer(_)
+            | Error::Internal(_))
+    );
+    gw.metrics
+        .backend_call(gw.backend.name(), "query", ok, started.elapsed());
+    result
+}

@@ -1,0 +1,71 @@
+//! Which endpoint serves a path, and which dialect answers for paths that reach none.
+
+use crate::canonical::Error;
+use crate::dialect::{unclaimed_error, DialectFace, DialectId, Endpoint, Reply, RequestView};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Where a path leads.
+pub enum Resolved<'a> {
+    Endpoint(Arc<dyn Endpoint>),
+    /// Under a dialect's prefix, but no endpoint of it.
+    Face(&'a dyn DialectFace),
+    /// No dialect claims the path.
+    Unclaimed,
+}
+
+/// The routing table built from the configured dialects.
+pub struct Router {
+    exact: HashMap<&'static str, Arc<dyn Endpoint>>,
+    faces: Vec<Arc<dyn DialectFace>>,
+}
+
+impl Router {
+    pub fn new(faces: Vec<Arc<dyn DialectFace>>) -> Router {
+        let mut exact = HashMap::new();
+        for face in &faces {
+            for (path, endpoint) in face.endpoints() {
+                exact.insert(path, endpoint);
+            }
+        }
+        Router { exact, faces }
+    }
+
+    fn face_for(&self, path: &str) -> Option<&dyn DialectFace> {
+        self.faces
+            .iter()
+            .find(|f| f.prefixes().iter().any(|p| path.starts_with(p)))
+            .map(|f| f.as_ref())
+    }
+
+    pub fn resolve(&self, path: &str) -> Resolved<'_> {
+        if let Some(ep) = self.exact.get(path) {
+            return Resolved::Endpoint(ep.clone());
+        }
+        match self.face_for(path) {
+            Some(face) => match face.resolve(path) {
+                Some(ep) => Resolved::Endpoint(ep),
+                None => Resolved::Face(face),
+            },
+            None => Resolved::Unclaimed,
+        }
+    }
+
+    /// The dialect and route labels of a path, for logs and metrics.
+    pub fn labels(&self, path: &str) -> (DialectId, &'static str) {
+        match self.resolve(path) {
+            Resolved::Endpoint(ep) => (ep.dialect(), ep.route()),
+            Resolved::Face(face) => (face.id(), "unknown"),
+            Resolved::Unclaimed => (DialectId::None, "unknown"),
+        }
+    }
+
+    /// Renders `error` in the envelope of whatever dialect the path belongs to.
+    pub fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
+        match self.resolve(req.path) {
+            Resolved::Endpoint(ep) => ep.render_error(req, error),
+            Resolved::Face(face) => face.render_error(req, error),
+            Resolved::Unclaimed => unclaimed_error(req, error),
+        }
+    }
+}
