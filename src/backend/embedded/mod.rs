@@ -1,0 +1,246 @@
+//! Embedded backend: users, rooms, memberships, messages and tokens in SQLite (rusqlite,
+//! bundled), seeded from a directory of JSON Lines files (`docs/data-format.md`).
+//!
+//! One writing connection (imports, migrations; it also keeps an in-memory database alive)
+//! and a small pool of `query_only` read connections on which queries run as blocking tasks.
+//! Every query shape is one indexed range scan (see [`sql`] and `tests/embedded_plan.rs`).
+
+mod auth;
+mod import;
+mod pool;
+mod query;
+mod schema;
+mod seed;
+pub mod sql;
+
+#[cfg(test)]
+mod tests;
+
+pub use import::{ImportStats, INT_ID_LIMIT};
+pub use schema::{current_version, MIGRATIONS};
+pub use seed::ImportError;
+
+use super::{Backend, BoxFuture, Capabilities};
+use crate::canonical::{Credential, Error, Page, Principal, RoomKind, ThreadQuery};
+use pool::ReadPool;
+use rusqlite::Connection;
+use schema::Location;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The store could not be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create directory {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than the {known} this threadgate \
+         knows; use a newer threadgate or another database file"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
+    #[error("migration to schema version {version} failed: {source}")]
+    Migrate {
+        version: i64,
+        source: rusqlite::Error,
+    },
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("store lock poisoned")]
+    Poisoned,
+}
+
+/// Opening a store and importing its seed failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("seed import failed: {0}")]
+    Import(#[from] ImportError),
+}
+
+/// An integer id pinned by a seed (`int_id`): what a SelfCommunity client sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntIdPin {
+    /// `user`, `room` or `message`.
+    pub kind: String,
+    pub id: String,
+    pub int_id: i64,
+}
+
+/// The SQLite store.
+pub struct EmbeddedBackend {
+    location: Location,
+    /// Imports and migrations; also keeps an in-memory database alive.
+    writer: Mutex<Connection>,
+    readers: Arc<ReadPool>,
+}
+
+impl std::fmt::Debug for EmbeddedBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedBackend")
+            .field("location", &self.location.label())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The key of the direct room of two users (or of a user with themself).
+pub(crate) fn direct_key(a: &str, b: &str) -> String {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    format!("{lo}\u{1}{hi}")
+}
+
+pub(crate) fn parse_room_kind(s: &str) -> Option<RoomKind> {
+    match s {
+        "direct" => Some(RoomKind::Direct),
+        "group" => Some(RoomKind::Group),
+        "channel" => Some(RoomKind::Channel),
+        "document" => Some(RoomKind::Document),
+        _ => None,
+    }
+}
+
+/// A database error while answering a request.
+pub(crate) fn db_error(e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    match e.sqlite_error_code() {
+        Some(DatabaseBusy | DatabaseLocked) => {
+            Error::BackendUnavailable("embedded store is busy".into())
+        }
+        _ => Error::Internal(format!("embedded store: {e}")),
+    }
+}
+
+impl EmbeddedBackend {
+    /// Opens (creating and migrating as needed) the database at `path`, or a private
+    /// in-memory database for `":memory:"`, with `read_connections` read connections (at
+    /// least one).
+    pub fn open(path: &str, read_connections: usize) -> Result<EmbeddedBackend, StoreError> {
+        let location = Location::new(path);
+        let writer = schema::open_writer(&location)?;
+        let readers = (0..read_connections.max(1))
+            .map(|_| schema::open_reader(&location))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(EmbeddedBackend {
+            location,
+            writer: Mutex::new(writer),
+            readers: Arc::new(ReadPool::new(readers)),
+        })
+    }
+
+    /// Opens the store and, when `seed` is given and the store is empty, imports it.
+    pub fn open_and_seed(
+        path: &str,
+        read_connections: usize,
+        seed: Option<&Path>,
+    ) -> Result<EmbeddedBackend, OpenError> {
+        let store = Self::open(path, read_connections)?;
+        if let Some(dir) = seed {
+            if store.is_empty()? {
+                let stats = store.import_dir(dir)?;
+                tracing::info!(
+                    seed = %dir.display(),
+                    users = stats.users,
+                    rooms = stats.rooms,
+                    messages = stats.messages,
+                    tokens = stats.tokens,
+                    "embedded store seeded"
+                );
+            }
+        }
+        Ok(store)
+    }
+
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
+        self.writer.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// Imports a seed directory in one transaction: all of it, or nothing.
+    pub fn import_dir(&self, dir: &Path) -> Result<ImportStats, ImportError> {
+        let mut conn = self.writer()?;
+        import::import_dir(&mut conn, dir)
+    }
+
+    /// No users and no messages.
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        let conn = self.writer()?;
+        Ok(conn.query_row(sql::IS_EMPTY, [], |r| r.get(0))?)
+    }
+
+    /// The integer ids pinned by seeds, by kind then id.
+    pub fn pinned_int_ids(&self) -> Result<Vec<IntIdPin>, StoreError> {
+        let conn = self.writer()?;
+        let mut statement = conn.prepare_cached(sql::INT_IDS)?;
+        let pins = statement
+            .query_map([], |r| {
+                Ok(IntIdPin {
+                    kind: r.get(0)?,
+                    id: r.get(1)?,
+                    int_id: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(pins)
+    }
+
+    /// Refuses further queries (`BackendUnavailable`); queries under way finish.
+    pub fn close(&self) {
+        self.readers.close();
+    }
+}
+
+impl Backend for EmbeddedBackend {
+    fn name(&self) -> &'static str {
+        "embedded"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            offset_paging: true,
+            totals: true,
+            cursors: true,
+            direct_by_peer: true,
+            replies: true,
+            groups: true,
+        }
+    }
+
+    fn authenticate(&self, credential: Credential) -> BoxFuture<'_, Result<Principal, Error>> {
+        let readers = Arc::clone(&self.readers);
+        Box::pin(async move {
+            readers
+                .run(move |conn| auth::authenticate(conn, &credential))
+                .await
+        })
+    }
+
+    fn query(&self, query: ThreadQuery) -> BoxFuture<'_, Result<Page, Error>> {
+        let readers = Arc::clone(&self.readers);
+        Box::pin(async move { readers.run(move |conn| query::run(conn, &query)).await })
+    }
+
+    fn probe(&self) -> BoxFuture<'_, Result<(), Error>> {
+        let readers = Arc::clone(&self.readers);
+        Box::pin(async move {
+            readers
+                .run(|conn| {
+                    conn.prepare_cached(sql::PROBE)
+                        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+                        .map(|_| ())
+                        .map_err(db_error)
+                })
+                .await
+        })
+    }
+}

@@ -1,0 +1,81 @@
+//! A small pool of read connections. A query waits (fairly, first come first served) for a
+//! permit, then runs on a blocking thread with a connection checked out of the pool; the
+//! connection goes back when the work ends, even if it panicked.
+
+use crate::canonical::Error;
+use rusqlite::Connection;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+pub(super) struct ReadPool {
+    idle: Mutex<Vec<Connection>>,
+    /// One permit per connection; closed when the store shuts down.
+    permits: Arc<Semaphore>,
+}
+
+/// A checked-out connection; returns itself to the pool when dropped.
+struct Checkout<'a> {
+    pool: &'a ReadPool,
+    conn: Option<Connection>,
+}
+
+impl Drop for Checkout<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            // A poisoned lock still holds a consistent Vec: push/pop cannot half-happen.
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+            idle.push(conn);
+        }
+    }
+}
+
+impl ReadPool {
+    pub(super) fn new(conns: Vec<Connection>) -> ReadPool {
+        let permits = Arc::new(Semaphore::new(conns.len()));
+        ReadPool {
+            idle: Mutex::new(conns),
+            permits,
+        }
+    }
+
+    /// Refuses all further work; work under way finishes.
+    pub(super) fn close(&self) {
+        self.permits.close();
+    }
+
+    fn checkout(&self) -> Result<Checkout<'_>, Error> {
+        let conn = self
+            .idle
+            .lock()
+            .map_err(|_| Error::Internal("read pool lock poisoned".into()))?
+            .pop()
+            .ok_or_else(|| Error::Internal("read pool: permit without a connection".into()))?;
+        Ok(Checkout {
+            pool: self,
+            conn: Some(conn),
+        })
+    }
+
+    /// Runs `work` on a read connection on a blocking thread.
+    pub(super) async fn run<T, F>(self: &Arc<Self>, work: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, Error> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::BackendUnavailable("embedded store is closed".into()))?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let checkout = pool.checkout()?;
+            match checkout.conn.as_ref() {
+                Some(conn) => work(conn),
+                None => Err(Error::Internal("read pool: empty checkout".into())),
+            }
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("store task failed: {e}")))?
+    }
+}

@@ -1,0 +1,470 @@
+//! Answering a [`ThreadQuery`] on one read connection: resolve the target and check access
+//! with primary-key lookups, then one statement for the page and one for the total.
+
+use super::sql::{self, Output, Position, Scope, Shape, Values};
+use super::{db_error, direct_key, parse_room_kind};
+use crate::canonical::{
+    Access, Annotation, Attachment, DiffGroup, Error, IdBound, KindFilter, Message, MessageKind,
+    MessageStatus, Order, Page, Reaction, Resource, RoomKind, Slice, Target, ThreadQuery,
+    ThreadSummary, Unreads, User, UserRef,
+};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql};
+
+/// A room a query reads.
+struct Room {
+    id: String,
+    kind: RoomKind,
+    company_id: Option<String>,
+    group_id: Option<String>,
+}
+
+fn load_room(conn: &Connection, sql: &str, key: &str) -> Result<Option<Room>, Error> {
+    let row = conn
+        .prepare_cached(sql)
+        .map_err(db_error)?
+        .query_row([key], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .optional()
+        .map_err(db_error)?;
+    let Some((id, kind, company_id, group_id)) = row else {
+        return Ok(None);
+    };
+    let kind = parse_room_kind(&kind)
+        .ok_or_else(|| Error::Internal(format!("room {id:?} has unknown kind {kind:?}")))?;
+    Ok(Some(Room {
+        id,
+        kind,
+        company_id,
+        group_id,
+    }))
+}
+
+fn is_member(conn: &Connection, room_id: &str, user_id: &str) -> Result<bool, Error> {
+    conn.prepare_cached(sql::IS_MEMBER)
+        .map_err(db_error)?
+        .exists([room_id, user_id])
+        .map_err(db_error)
+}
+
+/// A message's room, parent and (created, id) position.
+fn locate(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(String, Option<String>, Position)>, Error> {
+    conn.prepare_cached(sql::MESSAGE_POSITION)
+        .map_err(db_error)?
+        .query_row([id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                Position {
+                    created_usec: r.get(2)?,
+                    id: id.to_owned(),
+                },
+            ))
+        })
+        .optional()
+        .map_err(db_error)
+}
+
+/// Whether the caller may read `room`; `forbidden` is the error when not. Members read their
+/// rooms, anyone reads channels (when `public_ok`), company admins read their company's rooms.
+fn check_read(
+    conn: &Connection,
+    q: &ThreadQuery,
+    room: &Room,
+    public_ok: bool,
+    forbidden: Resource,
+) -> Result<(), Error> {
+    let allowed = match &q.access {
+        Access::CompanyAdmin(company) => room.company_id.as_deref() == Some(company.as_str()),
+        Access::Member => {
+            (public_ok && room.kind == RoomKind::Channel)
+                || is_member(conn, &room.id, &q.principal.user_id)?
+        }
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(forbidden))
+    }
+}
+
+fn resolve_user(conn: &Connection, user: &UserRef) -> Result<String, Error> {
+    let (statement, key) = match user {
+        UserRef::Id(id) => (sql::USER_BY_ID, id),
+        UserRef::Username(name) => (sql::USER_BY_USERNAME, name),
+    };
+    conn.prepare_cached(statement)
+        .map_err(db_error)?
+        .query_row([key], |r| r.get::<_, String>(0))
+        .optional()
+        .map_err(db_error)?
+        .ok_or_else(|| Error::NotFound(Resource::User(key.clone())))
+}
+
+/// A page with no messages, as an answer to a conversation that does not exist or a bound
+/// outside it.
+fn empty_page(q: &ThreadQuery) -> Page {
+    Page {
+        messages: Vec::new(),
+        total: q.want_total.then_some(0),
+        unreads: q.want_unreads.then_some(Unreads {
+            first: None,
+            not_loaded: 0,
+        }),
+    }
+}
+
+/// What to scan: the room (for group ids and bounds) and the scope of the statement.
+enum Resolved {
+    Scan {
+        room: Room,
+        scope: Scope,
+        scope_id: String,
+    },
+    Empty,
+}
+
+fn resolve_target(conn: &Connection, q: &ThreadQuery) -> Result<Resolved, Error> {
+    if let Access::CompanyAdmin(company) = &q.access {
+        if !q.principal.admin_of.contains(company) {
+            return Err(Error::Forbidden(Resource::Company(company.clone())));
+        }
+    }
+    let room_scan = |room: Room| Resolved::Scan {
+        scope_id: room.id.clone(),
+        room,
+        scope: Scope::Room,
+    };
+    match &q.target {
+        Target::Room(id) => {
+            let not_found = || Error::NotFound(Resource::Room(id.clone()));
+            let room = load_room(conn, sql::ROOM_BY_ID, id)?.ok_or_else(not_found)?;
+            if q.require_kind.is_some_and(|k| k != room.kind) {
+                return Err(not_found());
+            }
+            check_read(conn, q, &room, true, Resource::Room(id.clone()))?;
+            Ok(room_scan(room))
+        }
+        Target::Direct { peer } => {
+            let peer_id = resolve_user(conn, peer)?;
+            let key = direct_key(&q.principal.user_id, &peer_id);
+            match load_room(conn, sql::ROOM_BY_DIRECT_KEY, &key)? {
+                None => Ok(Resolved::Empty),
+                Some(room) => {
+                    check_read(conn, q, &room, true, Resource::Room(room.id.clone()))?;
+                    Ok(room_scan(room))
+                }
+            }
+        }
+        Target::Group(gid) => {
+            let room = load_room(conn, sql::ROOM_BY_GROUP, gid)?
+                .ok_or_else(|| Error::NotFound(Resource::Group(gid.clone())))?;
+            check_read(conn, q, &room, false, Resource::Group(gid.clone()))?;
+            Ok(room_scan(room))
+        }
+        Target::Replies(mid) => {
+            let (room_id, _, _) = locate(conn, mid)?
+                .ok_or_else(|| Error::NotFound(Resource::Message(mid.clone())))?;
+            let room = load_room(conn, sql::ROOM_BY_ID, &room_id)?
+                .ok_or_else(|| Error::Internal(format!("message {mid:?} has no room")))?;
+            check_read(conn, q, &room, true, Resource::Room(room_id))?;
+            Ok(Resolved::Scan {
+                room,
+                scope: Scope::Replies,
+                scope_id: mid.clone(),
+            })
+        }
+    }
+}
+
+/// The position of a message bound; `None` when the message is not in `room_id`.
+fn bound_position(conn: &Connection, room_id: &str, id: &str) -> Result<Option<Position>, Error> {
+    Ok(match locate(conn, id)? {
+        Some((room, _, position)) if room == room_id => Some(position),
+        _ => None,
+    })
+}
+
+/// Answers `q` on `conn`.
+pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
+    let (room, scope, scope_id) = match resolve_target(conn, q)? {
+        Resolved::Scan {
+            room,
+            scope,
+            scope_id,
+        } => (room, scope, scope_id),
+        Resolved::Empty => return Ok(empty_page(q)),
+    };
+    let f = &q.filter;
+    let mut positions = [None, None];
+    for (slot, bound) in positions
+        .iter_mut()
+        .zip([&f.after_message, &f.before_message])
+    {
+        if let Some(IdBound { id, .. }) = bound {
+            match bound_position(conn, &room.id, id)? {
+                Some(p) => *slot = Some(p),
+                None => return Ok(empty_page(q)),
+            }
+        }
+    }
+    let [after_position, before_position] = positions;
+    let (cursor, limit, offset) = match &q.slice {
+        Slice::Offset { offset, limit } => (
+            None,
+            limit.map_or(-1, i64::from),
+            i64::try_from(*offset).unwrap_or(i64::MAX),
+        ),
+        Slice::Cursor { after, limit } => {
+            let cursor = match after {
+                Some(id) => Some(bound_position(conn, &room.id, id)?.ok_or_else(|| {
+                    Error::invalid("cursor", id, "not a message of this conversation")
+                })?),
+                None => None,
+            };
+            (cursor, i64::from(*limit), 0)
+        }
+    };
+    let shape = Shape {
+        scope,
+        include_deleted: f.include_deleted,
+        include_hidden: f.include_hidden,
+        top_level_only: !f.include_replies,
+        created_after: f.created_after.map(|b| b.inclusive),
+        created_before: f.created_before.map(|b| b.inclusive),
+        updated_after: f.updated_after.map(|b| b.inclusive),
+        updated_before: f.updated_before.map(|b| b.inclusive),
+        after_position: f.after_message.as_ref().map(|b| b.inclusive),
+        before_position: f.before_message.as_ref().map(|b| b.inclusive),
+        cursor: cursor.is_some(),
+        descending: q.order == Order::Descending,
+        output: Output::Page,
+    };
+    let values = Values {
+        scope_id,
+        kind_class: match f.kind {
+            KindFilter::Messages => 0,
+            KindFilter::Edits => 1,
+        },
+        created_after: f.created_after.map_or(0, |b| b.usec),
+        created_before: f.created_before.map_or(0, |b| b.usec),
+        updated_after: f.updated_after.map_or(0, |b| b.usec),
+        updated_before: f.updated_before.map_or(0, |b| b.usec),
+        after_position,
+        before_position,
+        cursor,
+        limit,
+        offset,
+    };
+    let group_id = room.group_id.as_deref();
+    let messages = select(conn, &shape, &values, group_id)?;
+    let total = if q.want_total {
+        let count_shape = Shape {
+            output: Output::Count,
+            cursor: false,
+            ..shape
+        };
+        Some(count(conn, &count_shape, &values)?)
+    } else {
+        None
+    };
+    let unreads = if q.want_unreads {
+        Some(unreads(conn, &shape, &values, q, &messages, group_id)?)
+    } else {
+        None
+    };
+    Ok(Page {
+        messages,
+        total,
+        unreads,
+    })
+}
+
+/// The messages strictly between `filter.created_after` and the oldest returned message,
+/// under the same target, kind, status and replies filter.
+fn unreads(
+    conn: &Connection,
+    shape: &Shape,
+    values: &Values,
+    q: &ThreadQuery,
+    messages: &[Message],
+    group_id: Option<&str>,
+) -> Result<Unreads, Error> {
+    let none = Unreads {
+        first: None,
+        not_loaded: 0,
+    };
+    let Some(bound) = q.filter.created_after else {
+        return Ok(none);
+    };
+    let Some(oldest) = messages.iter().map(|m| m.created_usec).min() else {
+        return Ok(none);
+    };
+    if oldest <= bound.usec {
+        return Ok(none);
+    }
+    let between = Shape {
+        created_after: Some(false),
+        created_before: Some(false),
+        updated_after: None,
+        updated_before: None,
+        after_position: None,
+        before_position: None,
+        cursor: false,
+        descending: false,
+        output: Output::Count,
+        ..*shape
+    };
+    let values = Values {
+        created_after: bound.usec,
+        created_before: oldest,
+        limit: 1,
+        offset: 0,
+        ..values.clone()
+    };
+    let not_loaded = count(conn, &between, &values)?;
+    let first = if not_loaded == 0 {
+        None
+    } else {
+        let first_shape = Shape {
+            output: Output::Page,
+            ..between
+        };
+        select(conn, &first_shape, &values, group_id)?
+            .into_iter()
+            .next()
+    };
+    Ok(Unreads { first, not_loaded })
+}
+
+fn bind(statement: &sql::Statement) -> Vec<(&str, &dyn ToSql)> {
+    statement
+        .params
+        .iter()
+        .map(|(name, value)| (*name, value as &dyn ToSql))
+        .collect()
+}
+
+fn select(
+    conn: &Connection,
+    shape: &Shape,
+    values: &Values,
+    group_id: Option<&str>,
+) -> Result<Vec<Message>, Error> {
+    let statement = sql::build(shape, values);
+    let mut prepared = conn.prepare_cached(&statement.sql).map_err(db_error)?;
+    let mut rows = prepared
+        .query(bind(&statement).as_slice())
+        .map_err(db_error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db_error)? {
+        out.push(message_from_row(row, group_id)?);
+    }
+    Ok(out)
+}
+
+fn count(conn: &Connection, shape: &Shape, values: &Values) -> Result<u64, Error> {
+    let statement = sql::build(shape, values);
+    let n: i64 = conn
+        .prepare_cached(&statement.sql)
+        .map_err(db_error)?
+        .query_row(bind(&statement).as_slice(), |r| r.get(0))
+        .map_err(db_error)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// A JSON column, `None` when NULL.
+fn json<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> Result<Option<T>, Error> {
+    let text: Option<String> = row.get(index).map_err(db_error)?;
+    text.map(|t| {
+        serde_json::from_str(&t)
+            .map_err(|e| Error::Internal(format!("stored JSON in column {index} is corrupt: {e}")))
+    })
+    .transpose()
+}
+
+fn user_at(row: &Row, first: usize) -> Result<Option<User>, Error> {
+    let id: Option<String> = row.get(first).map_err(db_error)?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    Ok(Some(User {
+        id,
+        username: row.get(first + 1).map_err(db_error)?,
+        name: row.get(first + 2).map_err(db_error)?,
+        avatar_url: row.get(first + 3).map_err(db_error)?,
+    }))
+}
+
+/// Maps one row of a page statement (columns in `sql::PAGE_COLUMNS` order).
+fn message_from_row(row: &Row, group_id: Option<&str>) -> Result<Message, Error> {
+    let id: String = row.get(0).map_err(db_error)?;
+    let kind: String = row.get(9).map_err(db_error)?;
+    let system_type: Option<String> = row.get(10).map_err(db_error)?;
+    let kind = match kind.as_str() {
+        "regular" => MessageKind::Regular,
+        "system" => MessageKind::System {
+            system_type: system_type.unwrap_or_default(),
+        },
+        "edit" => MessageKind::Edit,
+        other => {
+            return Err(Error::Internal(format!(
+                "message {id:?} has unknown kind {other:?}"
+            )))
+        }
+    };
+    let status: String = row.get(11).map_err(db_error)?;
+    let status = match status.as_str() {
+        "visible" => MessageStatus::Visible,
+        "deleted" => MessageStatus::Deleted,
+        "hidden" => MessageStatus::Hidden,
+        other => {
+            return Err(Error::Internal(format!(
+                "message {id:?} has unknown status {other:?}"
+            )))
+        }
+    };
+    let reply_count: Option<i64> = row.get(19).map_err(db_error)?;
+    let thread = match reply_count {
+        Some(n) => Some(ThreadSummary {
+            reply_count: u64::try_from(n).unwrap_or(0),
+            last_reply_usec: row.get(20).map_err(db_error)?,
+            participants: json(row, 21)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let author = user_at(row, 22)?
+        .ok_or_else(|| Error::Internal(format!("message {id:?} has no author")))?;
+    Ok(Message {
+        room_id: row.get(1).map_err(db_error)?,
+        parent_id: row.get(2).map_err(db_error)?,
+        author,
+        recipient: user_at(row, 26)?,
+        text: row.get(3).map_err(db_error)?,
+        html: row.get(4).map_err(db_error)?,
+        created_usec: row.get(5).map_err(db_error)?,
+        updated_usec: row.get(6).map_err(db_error)?,
+        edited_usec: row.get(7).map_err(db_error)?,
+        edited_by: json::<User>(row, 8)?,
+        kind,
+        status,
+        show_in_room: row.get(12).map_err(db_error)?,
+        attachments: json::<Vec<Attachment>>(row, 13)?.unwrap_or_default(),
+        mentions: json::<Vec<User>>(row, 14)?.unwrap_or_default(),
+        reactions: json::<Vec<Reaction>>(row, 15)?.unwrap_or_default(),
+        thread,
+        annotation: json::<Annotation>(row, 16)?,
+        diff_groups: json::<Vec<DiffGroup>>(row, 17)?.unwrap_or_default(),
+        group_id: group_id.map(str::to_owned),
+        extra: json(row, 18)?.unwrap_or_default(),
+        id,
+    })
+}

@@ -1,0 +1,217 @@
+//! Where the database lives, how connections are opened, and the versioned schema.
+//!
+//! The schema version is `PRAGMA user_version`: the number of [`MIGRATIONS`] applied. Opening
+//! a database applies the missing ones in order, in one transaction, and refuses a database
+//! whose version is newer than this code knows.
+
+use super::StoreError;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a connection waits for a lock held by another connection.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Statements cached per connection (one per distinct query shape in use).
+const STATEMENT_CACHE: usize = 128;
+
+/// Version 1: users, rooms, members, messages, tokens, pinned integer ids.
+const V1: &str = r#"
+CREATE TABLE users (
+    id          TEXT NOT NULL PRIMARY KEY,
+    username    TEXT NOT NULL,
+    name        TEXT,
+    avatar_url  TEXT
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX users_username ON users(username);
+
+CREATE TABLE rooms (
+    id           TEXT NOT NULL PRIMARY KEY,
+    kind         TEXT NOT NULL CHECK (kind IN ('direct', 'group', 'channel', 'document')),
+    name         TEXT,
+    company_id   TEXT,
+    group_id     TEXT,
+    -- "<smaller user id>\u0001<larger user id>" for direct rooms, NULL otherwise.
+    direct_key   TEXT,
+    created_usec INTEGER NOT NULL,
+    CHECK ((kind = 'direct') = (direct_key IS NOT NULL))
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX rooms_direct_key ON rooms(direct_key);
+CREATE UNIQUE INDEX rooms_group_id ON rooms(group_id);
+
+CREATE TABLE members (
+    room_id  TEXT NOT NULL REFERENCES rooms(id),
+    user_id  TEXT NOT NULL REFERENCES users(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE messages (
+    id              TEXT NOT NULL PRIMARY KEY,
+    room_id         TEXT NOT NULL REFERENCES rooms(id),
+    parent_id       TEXT REFERENCES messages(id),
+    author_id       TEXT NOT NULL REFERENCES users(id),
+    -- The seed's recipient, else the other member of a direct room.
+    recipient_id    TEXT REFERENCES users(id),
+    text            TEXT NOT NULL,
+    html            TEXT,
+    created_usec    INTEGER NOT NULL,
+    updated_usec    INTEGER,
+    edited_usec     INTEGER,
+    edited_by       TEXT,
+    kind            TEXT NOT NULL CHECK (kind IN ('regular', 'system', 'edit')),
+    -- 0: regular and system messages, 1: edit records.
+    kind_class      INTEGER NOT NULL CHECK (kind_class = (kind = 'edit')),
+    system_type     TEXT CHECK ((kind = 'system') = (system_type IS NOT NULL)),
+    status          TEXT NOT NULL CHECK (status IN ('visible', 'deleted', 'hidden')),
+    show_in_room    INTEGER NOT NULL DEFAULT 0 CHECK (show_in_room IN (0, 1)),
+    -- JSON columns; NULL = none.
+    attachments     TEXT,
+    mentions        TEXT,
+    reactions       TEXT,
+    annotation      TEXT,
+    diff_groups     TEXT,
+    extra           TEXT,
+    -- Thread summary of a root; reply_count NULL = no replies.
+    reply_count     INTEGER,
+    last_reply_usec INTEGER,
+    participants    TEXT
+);
+CREATE INDEX messages_timeline ON messages(room_id, kind_class, created_usec, id);
+CREATE INDEX messages_replies ON messages(parent_id, kind_class, created_usec, id)
+    WHERE parent_id IS NOT NULL;
+
+CREATE TABLE tokens (
+    id         INTEGER PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id),
+    scheme     TEXT NOT NULL CHECK (scheme IN ('rocketchat', 'bearer')),
+    token_hash BLOB NOT NULL CHECK (length(token_hash) = 32),
+    admin_of   TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX tokens_user ON tokens(user_id, scheme);
+CREATE UNIQUE INDEX tokens_hash ON tokens(scheme, token_hash);
+
+CREATE TABLE int_ids (
+    kind   TEXT NOT NULL CHECK (kind IN ('user', 'room', 'message')),
+    id     TEXT NOT NULL,
+    int_id INTEGER NOT NULL CHECK (int_id >= 1 AND int_id < 9007199254740992),
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX int_ids_int ON int_ids(kind, int_id);
+"#;
+
+/// Forward migrations; entry `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this code writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// A database file, or a private in-memory database shared by this instance's connections.
+#[derive(Debug, Clone)]
+pub(super) enum Location {
+    File(PathBuf),
+    /// A `file:` URI with `mode=memory&cache=shared`, unique per backend instance.
+    Memory(String),
+}
+
+impl Location {
+    pub(super) fn new(path: &str) -> Location {
+        if path == ":memory:" {
+            Location::Memory(format!(
+                "file:tg-mem-{}?mode=memory&cache=shared",
+                uuid::Uuid::new_v4().simple()
+            ))
+        } else {
+            Location::File(PathBuf::from(path))
+        }
+    }
+
+    /// How the location is named in errors and logs.
+    pub(super) fn label(&self) -> String {
+        match self {
+            Location::File(p) => p.display().to_string(),
+            Location::Memory(_) => ":memory:".to_owned(),
+        }
+    }
+
+    fn open(&self, create: bool) -> Result<Connection, StoreError> {
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let target: &Path = match self {
+            Location::File(p) => p,
+            Location::Memory(uri) => Path::new(uri),
+        };
+        let conn =
+            Connection::open_with_flags(target, flags).map_err(|source| StoreError::Open {
+                path: self.label(),
+                source,
+            })?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(conn)
+    }
+}
+
+/// Opens the writing connection (creating the file and its folders), sets WAL mode for files
+/// and brings the schema up to date.
+pub(super) fn open_writer(location: &Location) -> Result<Connection, StoreError> {
+    if let Location::File(path) = location {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    let mut conn = location.open(true)?;
+    if let Location::File(_) = location {
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %location.label(), journal_mode = %mode, "WAL mode not available");
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    migrate(&mut conn, &location.label())?;
+    Ok(conn)
+}
+
+/// Opens one read connection (`query_only`).
+pub(super) fn open_reader(location: &Location) -> Result<Connection, StoreError> {
+    let conn = location.open(false)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// Applies the migrations the database lacks, in order, in one transaction.
+pub(super) fn migrate(conn: &mut Connection, label: &str) -> Result<(), StoreError> {
+    let known = current_version();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > known || found < 0 {
+        return Err(StoreError::TooNew {
+            path: label.to_owned(),
+            found,
+            known,
+        });
+    }
+    if found == known {
+        return Ok(());
+    }
+    for (from, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)
+            .map_err(|source| StoreError::Migrate {
+                version: from as i64 + 1,
+                source,
+            })?;
+    }
+    tx.pragma_update(None, "user_version", known)?;
+    tx.commit()?;
+    tracing::info!(path = %label, from = found, to = known, "store schema migrated");
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! Every SQL statement the embedded backend runs, in one place, so that a test can check the
+//! query plan of each one ([`statements`]).
+//!
+//! Reads of message pages are built from a [`Shape`] (which bounds are present, which
+//! statuses, order, page or count); [`build`] writes the SQL and the named parameters
+//! together so that they cannot disagree.
+
+use rusqlite::types::Value;
+
+pub const USER_BY_ID: &str = "SELECT id, username, name, avatar_url FROM users WHERE id = ?1";
+pub const USER_BY_USERNAME: &str =
+    "SELECT id, username, name, avatar_url FROM users WHERE username = ?1";
+pub const ROOM_BY_ID: &str = "SELECT id, kind, company_id, group_id FROM rooms WHERE id = ?1";
+pub const ROOM_BY_DIRECT_KEY: &str =
+    "SELECT id, kind, company_id, group_id FROM rooms WHERE direct_key = ?1";
+pub const ROOM_BY_GROUP: &str =
+    "SELECT id, kind, company_id, group_id FROM rooms WHERE group_id = ?1";
+pub const IS_MEMBER: &str = "SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2";
+pub const ROOM_MEMBERS: &str =
+    "SELECT user_id FROM members WHERE room_id = ?1 ORDER BY room_id, user_id";
+/// A message's room, parent and position (for id bounds, cursors and reply targets).
+pub const MESSAGE_POSITION: &str =
+    "SELECT room_id, parent_id, created_usec FROM messages WHERE id = ?1";
+/// Rocket.Chat tokens of one user; the hash is compared in constant time.
+pub const TOKENS_OF_USER: &str = "SELECT t.token_hash, t.admin_of, u.username \
+     FROM tokens t CROSS JOIN users u ON u.id = t.user_id \
+     WHERE t.user_id = ?1 AND t.scheme = 'rocketchat'";
+/// A bearer token by hash; the hash is compared again in constant time.
+pub const BEARER_TOKEN: &str = "SELECT t.token_hash, t.admin_of, u.id, u.username \
+     FROM tokens t CROSS JOIN users u ON u.id = t.user_id \
+     WHERE t.scheme = 'bearer' AND t.token_hash = ?1";
+pub const PROBE: &str = "SELECT 1";
+pub const IS_EMPTY: &str =
+    "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM messages)";
+pub const INT_IDS: &str = "SELECT kind, id, int_id FROM int_ids ORDER BY kind, id";
+
+// Import-time lookups and writes.
+pub const ROOM_KIND_BY_ID: &str = "SELECT kind FROM rooms WHERE id = ?1";
+pub const ROOM_ID_BY_DIRECT_KEY: &str = "SELECT id FROM rooms WHERE direct_key = ?1";
+pub const ROOM_ID_BY_GROUP: &str = "SELECT id FROM rooms WHERE group_id = ?1";
+pub const USER_ID_BY_USERNAME: &str = "SELECT id FROM users WHERE username = ?1";
+pub const TOKEN_EXISTS: &str = "SELECT 1 FROM tokens WHERE scheme = ?1 AND token_hash = ?2";
+pub const INT_ID_OF: &str = "SELECT int_id FROM int_ids WHERE kind = ?1 AND id = ?2";
+pub const ID_OF_INT_ID: &str = "SELECT id FROM int_ids WHERE kind = ?1 AND int_id = ?2";
+/// The replies of one root, for its thread summary.
+pub const REPLIES_OF: &str = "SELECT author_id, created_usec, id, status FROM messages \
+     WHERE parent_id = ?1 ORDER BY parent_id, kind_class, created_usec, id";
+pub const INSERT_USER: &str =
+    "INSERT INTO users (id, username, name, avatar_url) VALUES (?1, ?2, ?3, ?4)";
+pub const INSERT_ROOM: &str = "INSERT INTO rooms \
+     (id, kind, name, company_id, group_id, direct_key, created_usec) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+pub const INSERT_MEMBER: &str =
+    "INSERT INTO members (room_id, user_id, position) VALUES (?1, ?2, ?3)";
+pub const INSERT_MESSAGE: &str = "INSERT INTO messages \
+     (id, room_id, parent_id, author_id, recipient_id, text, html, created_usec, updated_usec, \
+      edited_usec, edited_by, kind, kind_class, system_type, status, show_in_room, attachments, \
+      mentions, reactions, annotation, diff_groups, extra) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+      ?19, ?20, ?21, ?22)";
+pub const INSERT_TOKEN: &str =
+    "INSERT INTO tokens (user_id, scheme, token_hash, admin_of) VALUES (?1, ?2, ?3, ?4)";
+pub const INSERT_INT_ID: &str = "INSERT INTO int_ids (kind, id, int_id) VALUES (?1, ?2, ?3)";
+pub const UPDATE_SUMMARY: &str = "UPDATE messages \
+     SET reply_count = ?2, last_reply_usec = ?3, participants = ?4 WHERE id = ?1";
+
+/// The message columns a page reads, in the order [`super::query`] maps them.
+const PAGE_COLUMNS: &str = "m.id, m.room_id, m.parent_id, m.text, m.html, m.created_usec, \
+     m.updated_usec, m.edited_usec, m.edited_by, m.kind, m.system_type, m.status, \
+     m.show_in_room, m.attachments, m.mentions, m.reactions, m.annotation, m.diff_groups, \
+     m.extra, m.reply_count, m.last_reply_usec, m.participants, \
+     a.id, a.username, a.name, a.avatar_url, r.id, r.username, r.name, r.avatar_url";
+
+/// Which messages a page statement scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// A room's timeline of one kind class: `messages_timeline`.
+    Room,
+    /// The replies of one root: `messages_replies`.
+    Replies,
+}
+
+/// What a statement returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Output {
+    /// Full rows, ordered, with `LIMIT`/`OFFSET`.
+    Page,
+    /// `COUNT(*)` of the matching rows.
+    Count,
+}
+
+/// The structure of one page or count statement: which clauses it has. `Some(inclusive)`
+/// marks a present bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Shape {
+    pub scope: Scope,
+    pub include_deleted: bool,
+    pub include_hidden: bool,
+    /// Only top-level messages and replies shown in the room.
+    pub top_level_only: bool,
+    pub created_after: Option<bool>,
+    pub created_before: Option<bool>,
+    pub updated_after: Option<bool>,
+    pub updated_before: Option<bool>,
+    /// Bounds at a message's (created, id) position.
+    pub after_position: Option<bool>,
+    pub before_position: Option<bool>,
+    /// Strictly after a position in the requested order.
+    pub cursor: bool,
+    pub descending: bool,
+    pub output: Output,
+}
+
+impl Shape {
+    /// The plainest statement of a scope.
+    pub fn new(scope: Scope, output: Output) -> Shape {
+        Shape {
+            scope,
+            include_deleted: false,
+            include_hidden: false,
+            top_level_only: false,
+            created_after: None,
+            created_before: None,
+            updated_after: None,
+            updated_before: None,
+            after_position: None,
+            before_position: None,
+            cursor: false,
+            descending: false,
+            output,
+        }
+    }
+}
+
+/// A (created, id) position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub created_usec: i64,
+    pub id: String,
+}
+
+/// The values bound to a [`Shape`]'s parameters; a value whose clause is absent is ignored.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    /// The room id or the root message id.
+    pub scope_id: String,
+    pub kind_class: i64,
+    pub created_after: i64,
+    pub created_before: i64,
+    pub updated_after: i64,
+    pub updated_before: i64,
+    pub after_position: Option<Position>,
+    pub before_position: Option<Position>,
+    pub cursor: Option<Position>,
+    /// -1 = no limit.
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A statement and its named parameters.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<(&'static str, Value)>,
+}
+
+fn cmp(lower: bool, inclusive: bool) -> &'static str {
+    match (lower, inclusive) {
+        (true, true) => ">=",
+        (true, false) => ">",
+        (false, true) => "<=",
+        (false, false) => "<",
+    }
+}
+
+fn position_value(p: &Option<Position>) -> (Value, Value) {
+    match p {
+        Some(p) => (Value::Integer(p.created_usec), Value::Text(p.id.clone())),
+        None => (Value::Integer(0), Value::Text(String::new())),
+    }
+}
+
+/// Writes the statement of `shape` with `values` bound.
+pub fn build(shape: &Shape, values: &Values) -> Statement {
+    let mut sql = String::with_capacity(1024);
+    let mut params: Vec<(&'static str, Value)> = Vec::with_capacity(12);
+    match shape.output {
+        Output::Page => {
+            sql.push_str("SELECT ");
+            sql.push_str(PAGE_COLUMNS);
+            sql.push_str(
+                " FROM messages m CROSS JOIN users a ON a.id = m.author_id \
+                 LEFT JOIN users r ON r.id = m.recipient_id",
+            );
+        }
+        Output::Count => sql.push_str("SELECT COUNT(*) FROM messages m"),
+    }
+    sql.push_str(match shape.scope {
+        Scope::Room => " WHERE m.room_id = :scope AND m.kind_class = :kind",
+        Scope::Replies => " WHERE m.parent_id = :scope AND m.kind_class = :kind",
+    });
+    params.push((":scope", Value::Text(values.scope_id.clone())));
+    params.push((":kind", Value::Integer(values.kind_class)));
+    sql.push_str(match (shape.include_deleted, shape.include_hidden) {
+        (false, false) => " AND m.status = 'visible'",
+        (true, false) => " AND m.status IN ('visible', 'deleted')",
+        (false, true) => " AND m.status IN ('visible', 'hidden')",
+        (true, true) => "",
+    });
+    if shape.top_level_only && shape.scope == Scope::Room {
+        sql.push_str(" AND (m.parent_id IS NULL OR m.show_in_room = 1)");
+    }
+    let time_bounds = [
+        (
+            shape.created_after,
+            true,
+            "m.created_usec",
+            ":ca",
+            values.created_after,
+        ),
+        (
+            shape.created_before,
+            false,
+            "m.created_usec",
+            ":cb",
+            values.created_before,
+        ),
+        (
+            shape.updated_after,
+            true,
+            "COALESCE(m.updated_usec, m.created_usec)",
+            ":ua",
+            values.updated_after,
+        ),
+        (
+            shape.updated_before,
+            false,
+            "COALESCE(m.updated_usec, m.created_usec)",
+            ":ub",
+            values.updated_before,
+        ),
+    ];
+    for (bound, lower, column, name, value) in time_bounds {
+        if let Some(inclusive) = bound {
+            sql.push_str(&format!(" AND {column} {} {name}", cmp(lower, inclusive)));
+            params.push((name, Value::Integer(value)));
+        }
+    }
+    let position_bounds = [
+        (
+            shape.after_position,
+            true,
+            (":ap_c", ":ap_id"),
+            &values.after_position,
+        ),
+        (
+            shape.before_position,
+            false,
+            (":bp_c", ":bp_id"),
+            &values.before_position,
+        ),
+        (
+            shape.cursor.then_some(false),
+            !shape.descending,
+            (":cur_c", ":cur_id"),
+            &values.cursor,
+        ),
+    ];
+    for (bound, lower, (c_name, id_name), value) in position_bounds {
+        if let Some(inclusive) = bound {
+            sql.push_str(&format!(
+                " AND (m.created_usec, m.id) {} ({c_name}, {id_name})",
+                cmp(lower, inclusive)
+            ));
+            let (c, id) = position_value(value);
+            params.push((c_name, c));
+            params.push((id_name, id));
+        }
+    }
+    if shape.output == Output::Page {
+        sql.push_str(if shape.descending {
+            " ORDER BY m.created_usec DESC, m.id DESC LIMIT :limit OFFSET :offset"
+        } else {
+            " ORDER BY m.created_usec ASC, m.id ASC LIMIT :limit OFFSET :offset"
+        });
+        params.push((":limit", Value::Integer(values.limit)));
+        params.push((":offset", Value::Integer(values.offset)));
+    }
+    Statement { sql, params }
+}
+
+/// Every statement the backend reads with, labelled: the fixed lookups and the page and
+/// count statement of every shape (bounds inclusive and exclusive alternating).
+pub fn statements() -> Vec<(String, String)> {
+    let fixed = [
+        ("user by id", USER_BY_ID),
+        ("user by username", USER_BY_USERNAME),
+        ("room by id", ROOM_BY_ID),
+        ("room by direct key", ROOM_BY_DIRECT_KEY),
+        ("room by group", ROOM_BY_GROUP),
+        ("is member", IS_MEMBER),
+        ("room members", ROOM_MEMBERS),
+        ("message position", MESSAGE_POSITION),
+        ("rocketchat tokens of user", TOKENS_OF_USER),
+        ("bearer token", BEARER_TOKEN),
+        ("room kind", ROOM_KIND_BY_ID),
+        ("room id by direct key", ROOM_ID_BY_DIRECT_KEY),
+        ("room id by group", ROOM_ID_BY_GROUP),
+        ("user id by username", USER_ID_BY_USERNAME),
+        ("token exists", TOKEN_EXISTS),
+        ("int id of", INT_ID_OF),
+        ("id of int id", ID_OF_INT_ID),
+        ("replies of", REPLIES_OF),
+        ("update summary", UPDATE_SUMMARY),
+    ];
+    let mut out: Vec<(String, String)> = fixed
+        .iter()
+        .map(|(label, sql)| ((*label).to_owned(), (*sql).to_owned()))
+        .collect();
+    let flags = 12;
+    for bits in 0u32..(1 << flags) {
+        let on = |i: u32| bits & (1 << i) != 0;
+        let bound = |i: u32| on(i).then_some(i % 2 == 0);
+        for scope in [Scope::Room, Scope::Replies] {
+            let shape = Shape {
+                scope,
+                include_deleted: on(0),
+                include_hidden: on(1),
+                top_level_only: on(2),
+                created_after: bound(3),
+                created_before: bound(4),
+                updated_after: bound(5),
+                updated_before: bound(6),
+                after_position: bound(7),
+                before_position: bound(8),
+                cursor: on(9),
+                descending: on(10),
+                output: if on(11) { Output::Count } else { Output::Page },
+            };
+            out.push((format!("{shape:?}"), build(&shape, &Values::default()).sql));
+        }
+    }
+    out
+}
