@@ -156,11 +156,16 @@ pub async fn start_with_backend(
     let addr = local(&api, config.server.listen);
     let admin_addr = local(&admin, config.server.admin_listen);
 
+    // The first probe runs before the listeners serve, so readiness is known from the start.
+    let first_probe = backend.probe().await;
+    if let Err(e) = &first_probe {
+        tracing::warn!(error = %e, "backend not ready yet");
+    }
     let gateway = Arc::new(Gateway {
         router: Router::new(dialects(&config)),
         metrics: Metrics::new()?,
         backend,
-        backend_ok: AtomicBool::new(false),
+        backend_ok: AtomicBool::new(first_probe.is_ok()),
         shutting_down: AtomicBool::new(false),
         config,
     });
@@ -192,20 +197,20 @@ async fn run(
     tracing::info!("stopped");
 }
 
-/// Probes the backend until shutdown: at once, then every few seconds.
+/// Probes the backend every few seconds until shutdown (twice a second while it fails).
 async fn probe_loop(gw: Arc<Gateway>, mut stopped: watch::Receiver<bool>) {
     loop {
+        let every = if gw.backend_ok.load(Ordering::Acquire) { 5_000 } else { 500 };
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(every)) => {}
+            _ = stopped.changed() => return,
+        }
         let ok = gw.backend.probe().await;
         let was = gw.backend_ok.swap(ok.is_ok(), Ordering::AcqRel);
         match (&ok, was) {
             (Ok(()), false) => tracing::info!(backend = gw.backend.name(), "backend ready"),
             (Err(e), true) => tracing::warn!(error = %e, "backend probe failed"),
             _ => {}
-        }
-        let every = if ok.is_ok() { 5_000 } else { 500 };
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(every)) => {}
-            _ = stopped.changed() => return,
         }
     }
 }
