@@ -35,6 +35,23 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// The shared state for `config` in front of `backend`; `backend_ok` is the result of
+    /// the first readiness probe.
+    pub fn new(
+        config: Config,
+        backend: Arc<dyn Backend>,
+        backend_ok: bool,
+    ) -> Result<Gateway, StartError> {
+        Ok(Gateway {
+            router: Router::new(dialects(&config)),
+            metrics: Metrics::new()?,
+            backend,
+            backend_ok: AtomicBool::new(backend_ok),
+            shutting_down: AtomicBool::new(false),
+            config,
+        })
+    }
+
     /// Ready = the backend answered its last probe and no shutdown has begun.
     pub fn is_ready(&self) -> bool {
         self.backend_ok.load(Ordering::Acquire) && !self.is_shutting_down()
@@ -161,14 +178,7 @@ pub async fn start_with_backend(
     if let Err(e) = &first_probe {
         tracing::warn!(error = %e, "backend not ready yet");
     }
-    let gateway = Arc::new(Gateway {
-        router: Router::new(dialects(&config)),
-        metrics: Metrics::new()?,
-        backend,
-        backend_ok: AtomicBool::new(first_probe.is_ok()),
-        shutting_down: AtomicBool::new(false),
-        config,
-    });
+    let gateway = Arc::new(Gateway::new(config, backend, first_probe.is_ok())?);
     tracing::info!(%addr, listener = "api", "listening");
     tracing::info!(addr = %admin_addr, listener = "admin", "listening");
 
@@ -200,7 +210,11 @@ async fn run(
 /// Probes the backend every few seconds until shutdown (twice a second while it fails).
 async fn probe_loop(gw: Arc<Gateway>, mut stopped: watch::Receiver<bool>) {
     loop {
-        let every = if gw.backend_ok.load(Ordering::Acquire) { 5_000 } else { 500 };
+        let every = if gw.backend_ok.load(Ordering::Acquire) {
+            5_000
+        } else {
+            500
+        };
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(every)) => {}
             _ = stopped.changed() => return,
