@@ -5,7 +5,10 @@ mod common;
 
 use common::{send, Gw};
 
-const ANA: (&str, &str) = ("vSt4xaDt4dQRTjJYe", "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC");
+const ANA: (&str, &str) = (
+    "vSt4xaDt4dQRTjJYe",
+    "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC",
+);
 
 #[tokio::test]
 async fn a_path_no_dialect_serves_is_404_with_a_short_json_body() {
@@ -15,8 +18,16 @@ async fn a_path_no_dialect_serves_is_404_with_a_short_json_body() {
     assert_eq!(a.header("content-type"), Some("application/json"));
     assert_eq!(a.body, r#"{"error":"not found","path":"/nowhere"}"#);
     // Exact paths only: no trailing slash, case-sensitive.
-    for path in ["/api/v1/chat.getThreadMessages/", "/api/v1/chat.getthreadmessages"] {
-        let a = send(gw.get(path).header("X-User-Id", ANA.0).header("X-Auth-Token", ANA.1)).await;
+    for path in [
+        "/api/v1/chat.getThreadMessages/",
+        "/api/v1/chat.getthreadmessages",
+    ] {
+        let a = send(
+            gw.get(path)
+                .header("X-User-Id", ANA.0)
+                .header("X-Auth-Token", ANA.1),
+        )
+        .await;
         assert_eq!(a.status, 404, "{path}");
         assert!(a.json().is_object());
     }

@@ -8,9 +8,15 @@ use threadgate::config::RocketChatProfile;
 
 const PATH: &str = "/api/v1/chat.getThreadMessages";
 /// ana.lima: member of GENERAL and of the busy direct room.
-const ANA: (&str, &str) = ("vSt4xaDt4dQRTjJYe", "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC");
+const ANA: (&str, &str) = (
+    "vSt4xaDt4dQRTjJYe",
+    "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC",
+);
 /// chloe.martin: not a member of the busy direct room (ana, kenji).
-const CHLOE: (&str, &str) = ("2vs9gdu89HRJqmvaa", "hRK1VDlFFebEVhW5TgIVv1d04etirxoQpLcNoCXG42L");
+const CHLOE: (&str, &str) = (
+    "2vs9gdu89HRJqmvaa",
+    "hRK1VDlFFebEVhW5TgIVv1d04etirxoQpLcNoCXG42L",
+);
 
 /// Lunch & learn thread: a reply with an upload, an edit and extra fields; a mention; reactions.
 const LUNCH: &str = "hwid5RgAfuvaSBZbM";
@@ -32,7 +38,12 @@ async fn ana(gw: &Gw, query: &str) -> Answer {
 }
 
 fn assert_rc_headers(a: &Answer) {
-    assert_eq!(a.header("content-type"), Some("application/json"), "{}", a.body);
+    assert_eq!(
+        a.header("content-type"),
+        Some("application/json"),
+        "{}",
+        a.body
+    );
     assert_eq!(a.header("cache-control"), Some("no-store"));
     assert_eq!(a.header("pragma"), Some("no-cache"));
     assert_eq!(a.header("www-authenticate"), None);
@@ -73,14 +84,21 @@ async fn golden_thread_without_its_deleted_reply_and_with_tshow() {
     let a = ana(&gw, &format!("tmid={DEMO}")).await;
     assert_eq!(a.status, 200);
     golden("rocketchat/thread_demo.json", &a.body);
-    assert!(!a.body.contains("VPN invite"), "deleted reply must not appear");
+    assert!(
+        !a.body.contains("VPN invite"),
+        "deleted reply must not appear"
+    );
     assert_eq!(a.body.matches("\"tshow\":true").count(), 1);
 }
 
 #[tokio::test]
 async fn golden_descending_page_of_a_long_thread() {
     let gw = Gw::default().await;
-    let a = ana(&gw, &format!("tmid={INCIDENT}&sort=%7B%22ts%22%3A-1%7D&count=3&offset=2")).await;
+    let a = ana(
+        &gw,
+        &format!("tmid={INCIDENT}&sort=%7B%22ts%22%3A-1%7D&count=3&offset=2"),
+    )
+    .await;
     assert_eq!(a.status, 200);
     golden("rocketchat/thread_incident_desc.json", &a.body);
     assert_eq!(envelope(&a), (3, 2, 137));
@@ -103,8 +121,15 @@ async fn default_paging_is_fifty_oldest_first() {
     let mut sorted = ts.clone();
     sorted.sort();
     assert_eq!(ts, sorted, "ascending by ts");
-    assert!(j["messages"].as_array().unwrap().iter().all(|m| m["tmid"] == INCIDENT));
-    assert!(!ids(&a).contains(&INCIDENT.to_owned()), "the root is never returned");
+    assert!(j["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["tmid"] == INCIDENT));
+    assert!(
+        !ids(&a).contains(&INCIDENT.to_owned()),
+        "the root is never returned"
+    );
 }
 
 #[tokio::test]
@@ -137,9 +162,18 @@ async fn offset_past_the_end_is_an_empty_page() {
 #[tokio::test]
 async fn count_zero_means_all_and_over_one_hundred_means_one_hundred() {
     let gw = Gw::default().await;
-    assert_eq!(envelope(&ana(&gw, &format!("tmid={INCIDENT}&count=0")).await), (137, 0, 137));
-    assert_eq!(envelope(&ana(&gw, &format!("tmid={INCIDENT}&count=150")).await), (100, 0, 137));
-    assert_eq!(envelope(&ana(&gw, &format!("tmid={INCIDENT}&count=100000")).await), (100, 0, 137));
+    assert_eq!(
+        envelope(&ana(&gw, &format!("tmid={INCIDENT}&count=0")).await),
+        (137, 0, 137)
+    );
+    assert_eq!(
+        envelope(&ana(&gw, &format!("tmid={INCIDENT}&count=150")).await),
+        (100, 0, 137)
+    );
+    assert_eq!(
+        envelope(&ana(&gw, &format!("tmid={INCIDENT}&count=100000")).await),
+        (100, 0, 137)
+    );
 }
 
 #[tokio::test]
@@ -219,11 +253,19 @@ async fn not_logged_in_is_401_whatever_is_wrong() {
         gw.get(&url),
         gw.get(&url).header("X-User-Id", ANA.0),
         gw.get(&url).header("X-Auth-Token", ANA.1),
-        gw.get(&url).header("X-User-Id", ANA.0).header("X-Auth-Token", "wrong"),
-        gw.get(&url).header("X-User-Id", CHLOE.0).header("X-Auth-Token", ANA.1),
-        gw.get(&url).header("X-User-Id", "").header("X-Auth-Token", ""),
-        gw.get(&url).header("Authorization", format!("Bearer {}", ANA.1)),
-        gw.get(&url).header("Cookie", format!("rc_uid={}; rc_token={}", ANA.0, ANA.1)),
+        gw.get(&url)
+            .header("X-User-Id", ANA.0)
+            .header("X-Auth-Token", "wrong"),
+        gw.get(&url)
+            .header("X-User-Id", CHLOE.0)
+            .header("X-Auth-Token", ANA.1),
+        gw.get(&url)
+            .header("X-User-Id", "")
+            .header("X-Auth-Token", ""),
+        gw.get(&url)
+            .header("Authorization", format!("Bearer {}", ANA.1)),
+        gw.get(&url)
+            .header("Cookie", format!("rc_uid={}; rc_token={}", ANA.0, ANA.1)),
     ];
     for req in attempts {
         let a = send(req).await;
@@ -247,7 +289,10 @@ async fn method_other_than_get_or_head_is_405_before_authentication() {
         assert_eq!(a.status, 405);
         assert_rc_headers(&a);
         assert_eq!(a.header("allow"), Some("GET, HEAD"));
-        assert_eq!(a.body, r#"{"status":"error","message":"API endpoint does not exist"}"#);
+        assert_eq!(
+            a.body,
+            r#"{"status":"error","message":"API endpoint does not exist"}"#
+        );
     }
 }
 
@@ -287,7 +332,10 @@ async fn missing_or_empty_tmid() {
 async fn unknown_or_repeated_tmid_is_an_invalid_message() {
     let gw = Gw::default().await;
     let expected = r#"{"success":false,"error":"Invalid Message [error-invalid-message]","errorType":"error-invalid-message"}"#;
-    for query in ["tmid=doesNotExist12345".to_owned(), format!("tmid={LUNCH}&tmid={DEMO}")] {
+    for query in [
+        "tmid=doesNotExist12345".to_owned(),
+        format!("tmid={LUNCH}&tmid={DEMO}"),
+    ] {
         let a = ana(&gw, &query).await;
         assert_eq!(a.status, 400, "{query}");
         assert_rc_headers(&a);
@@ -302,7 +350,10 @@ async fn a_message_that_is_not_a_root_has_no_replies() {
     let first_reply = ids(&ana(&gw, &format!("tmid={DEMO}&count=1")).await).remove(0);
     let a = ana(&gw, &format!("tmid={first_reply}")).await;
     assert_eq!(a.status, 200);
-    assert_eq!(a.body, r#"{"messages":[],"count":0,"offset":0,"total":0,"success":true}"#);
+    assert_eq!(
+        a.body,
+        r#"{"messages":[],"count":0,"offset":0,"total":0,"success":true}"#
+    );
 }
 
 #[tokio::test]
@@ -344,7 +395,8 @@ async fn backend_timeout_is_504_in_the_dialect() {
 async fn an_unavailable_backend_is_502_in_the_dialect() {
     use threadgate::backend::embedded::EmbeddedBackend;
     let seed = common::root().join("config/demo");
-    let store = std::sync::Arc::new(EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).unwrap());
+    let store =
+        std::sync::Arc::new(EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).unwrap());
     let running = threadgate::server::start_with_backend(common::test_config(), store.clone())
         .await
         .unwrap();
@@ -369,9 +421,15 @@ async fn an_unavailable_backend_is_502_in_the_dialect() {
 #[tokio::test]
 async fn request_id_is_echoed_or_generated() {
     let gw = Gw::default().await;
-    let a = send(as_user(&gw, ANA, &format!("tmid={LUNCH}")).header("x-request-id", "trace-abc-123")).await;
+    let a =
+        send(as_user(&gw, ANA, &format!("tmid={LUNCH}")).header("x-request-id", "trace-abc-123"))
+            .await;
     assert_eq!(a.header("x-request-id"), Some("trace-abc-123"));
-    let a = send(gw.get(&format!("{PATH}?tmid={LUNCH}")).header("x-request-id", "on-401")).await;
+    let a = send(
+        gw.get(&format!("{PATH}?tmid={LUNCH}"))
+            .header("x-request-id", "on-401"),
+    )
+    .await;
     assert_eq!(a.status, 401);
     assert_eq!(a.header("x-request-id"), Some("on-401"));
     let a = ana(&gw, &format!("tmid={LUNCH}")).await;
@@ -417,7 +475,10 @@ async fn profiles_change_the_401_body_and_validation() {
     let gw9 = Gw::start(|c| c.rocketchat.profile = RocketChatProfile::V9).await;
     let a = send(gw9.get(&format!("{PATH}?tmid={LUNCH}"))).await;
     assert_eq!(a.status, 401);
-    assert_eq!(a.body, r#"{"success":false,"error":"You must be logged in to do this."}"#);
+    assert_eq!(
+        a.body,
+        r#"{"success":false,"error":"You must be logged in to do this."}"#
+    );
     let a = ana(&gw9, "tmid=").await;
     assert_eq!(a.status, 400);
     assert_eq!(

@@ -5,7 +5,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const ANA: (&str, &str) = ("vSt4xaDt4dQRTjJYe", "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC");
+const ANA: (&str, &str) = (
+    "vSt4xaDt4dQRTjJYe",
+    "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC",
+);
 
 struct Process {
     child: Child,
@@ -21,7 +24,11 @@ impl Drop for Process {
 
 impl Process {
     /// Waits (bounded) for a JSON log line whose `message` is `message`, satisfying `pred`.
-    fn wait_for(&self, message: &str, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    fn wait_for(
+        &self,
+        message: &str,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
         loop {
             let line = self
                 .lines
@@ -89,7 +96,11 @@ backend_delay_ms = 1500
     let api = addr_of("api");
     let admin = addr_of("admin");
     let http = reqwest::Client::new();
-    let ready = http.get(format!("http://{admin}/readyz")).send().await.unwrap();
+    let ready = http
+        .get(format!("http://{admin}/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
 
     // A request that takes 1.5 s in the backend.
@@ -112,8 +123,16 @@ backend_delay_ms = 1500
     // Wait until the gateway counts it in flight (observed, not guessed).
     let in_flight = async {
         loop {
-            let m = http.get(format!("http://{admin}/metrics")).send().await.unwrap();
-            if m.text().await.unwrap().contains("threadgate_in_flight_requests 1") {
+            let m = http
+                .get(format!("http://{admin}/metrics"))
+                .send()
+                .await
+                .unwrap();
+            if m.text()
+                .await
+                .unwrap()
+                .contains("threadgate_in_flight_requests 1")
+            {
                 break;
             }
             tokio::task::yield_now().await;
@@ -128,15 +147,25 @@ backend_delay_ms = 1500
     assert!(killed.success());
     proc.wait_for("shutting down: draining connections", |_| true);
 
-    let ready = http.get(format!("http://{admin}/readyz")).send().await.unwrap();
+    let ready = http
+        .get(format!("http://{admin}/readyz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503, "readyz during drain");
-    assert!(!slow.is_finished(), "the slow request is still in flight while readyz says 503");
+    assert!(
+        !slow.is_finished(),
+        "the slow request is still in flight while readyz says 503"
+    );
     // New connections are refused once the listener is closed.
     assert!(tokio::net::TcpStream::connect(&api).await.is_err());
 
     let (status, body) = slow.await.unwrap();
     assert_eq!(status, 200);
-    assert!(body.ends_with(r#""count":3,"offset":0,"total":3,"success":true}"#), "{body}");
+    assert!(
+        body.ends_with(r#""count":3,"offset":0,"total":3,"success":true}"#),
+        "{body}"
+    );
 
     proc.wait_for("stopped", |_| true);
     let code = tokio::task::spawn_blocking(move || proc.child.wait().unwrap())

@@ -1,0 +1,287 @@
+//! Rocket.Chat message and page encoding, straight to bytes (no `serde_json::Value`).
+//!
+//! Message key order (spec §5): `_id, t, rid, tmid, tshow, msg, ts, u, groupable, _updatedAt,
+//! editedAt, editedBy, mentions, channels, file, files, reactions, replies, tcount, tlm`, then
+//! the fields a Rocket.Chat upstream sent that the gateway keeps verbatim
+//! (`message.extra["rocketchat"]`), in upstream order, except keys already written.
+
+use crate::canonical::time::write_iso_millis;
+use crate::canonical::{Attachment, Message, MessageKind, User};
+use crate::json::{write_int, write_str, write_value};
+
+/// The fixed keys, in output order; an extra field with one of these names is dropped when
+/// the encoder already wrote that key.
+pub const MESSAGE_KEYS: [&str; 20] = [
+    "_id",
+    "t",
+    "rid",
+    "tmid",
+    "tshow",
+    "msg",
+    "ts",
+    "u",
+    "groupable",
+    "_updatedAt",
+    "editedAt",
+    "editedBy",
+    "mentions",
+    "channels",
+    "file",
+    "files",
+    "reactions",
+    "replies",
+    "tcount",
+    "tlm",
+];
+
+// Bit positions in the "written" mask, one per entry of MESSAGE_KEYS.
+const T: u32 = 1 << 1;
+const TMID: u32 = 1 << 3;
+const TSHOW: u32 = 1 << 4;
+const GROUPABLE: u32 = 1 << 8;
+const EDITED_AT: u32 = 1 << 10;
+const EDITED_BY: u32 = 1 << 11;
+const MENTIONS: u32 = 1 << 12;
+const CHANNELS: u32 = 1 << 13;
+const FILE: u32 = 1 << 14;
+const FILES: u32 = 1 << 15;
+const REACTIONS: u32 = 1 << 16;
+const REPLIES: u32 = 1 << 17;
+const TCOUNT: u32 = 1 << 18;
+const TLM: u32 = 1 << 19;
+/// `_id, rid, msg, ts, u, _updatedAt`: written for every message.
+const ALWAYS: u32 = 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 9;
+
+/// A date already in the output: where its quoted text lies, and its value.
+#[derive(Clone)]
+struct Written {
+    range: std::ops::Range<usize>,
+    usec: i64,
+}
+
+/// A quoted `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+fn write_date(out: &mut Vec<u8>, usec: i64) -> Written {
+    let start = out.len();
+    out.push(b'"');
+    write_iso_millis(out, usec);
+    out.push(b'"');
+    Written {
+        range: start..out.len(),
+        usec,
+    }
+}
+
+/// A date that often equals one written before: its bytes are copied instead of recomputed.
+fn write_date_again(out: &mut Vec<u8>, usec: i64, earlier: &Written) -> Written {
+    if earlier.usec != usec {
+        return write_date(out, usec);
+    }
+    let start = out.len();
+    out.extend_from_within(earlier.range.clone());
+    Written {
+        range: start..out.len(),
+        usec,
+    }
+}
+
+/// [`write_str`] with a fast path for the common string that needs no escaping.
+#[inline]
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        write_str(out, s);
+    }
+}
+
+/// `{"_id":..,"username":..[,"name":..]`, without the closing brace.
+fn write_user_open(out: &mut Vec<u8>, user: &User) {
+    out.extend_from_slice(b"{\"_id\":");
+    put_str(out, &user.id);
+    out.extend_from_slice(b",\"username\":");
+    put_str(out, &user.username);
+    if let Some(name) = &user.name {
+        out.extend_from_slice(b",\"name\":");
+        put_str(out, name);
+    }
+}
+
+fn write_file(out: &mut Vec<u8>, a: &Attachment) {
+    out.extend_from_slice(b"{\"_id\":");
+    put_str(out, &a.id);
+    if let Some(name) = &a.name {
+        out.extend_from_slice(b",\"name\":");
+        put_str(out, name);
+    }
+    if let Some(mime) = &a.mime_type {
+        out.extend_from_slice(b",\"type\":");
+        put_str(out, mime);
+    }
+    if let Some(size) = a.size {
+        out.extend_from_slice(b",\"size\":");
+        write_int(out, size);
+    }
+    out.push(b'}');
+}
+
+/// Writes `items` as a JSON array with `each`.
+fn write_array<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        each(out, item);
+    }
+    out.push(b']');
+}
+
+/// Writes one message object.
+pub fn write_message(out: &mut Vec<u8>, m: &Message) {
+    let mut written = ALWAYS;
+    let system_type = match &m.kind {
+        MessageKind::System { system_type } => Some(system_type.as_str()),
+        _ => None,
+    };
+
+    out.extend_from_slice(b"{\"_id\":");
+    put_str(out, &m.id);
+    if let Some(t) = system_type {
+        out.extend_from_slice(b",\"t\":");
+        put_str(out, t);
+        written |= T;
+    }
+    out.extend_from_slice(b",\"rid\":");
+    put_str(out, &m.room_id);
+    if let Some(tmid) = &m.parent_id {
+        out.extend_from_slice(b",\"tmid\":");
+        put_str(out, tmid);
+        written |= TMID;
+        if m.show_in_room {
+            out.extend_from_slice(b",\"tshow\":true");
+            written |= TSHOW;
+        }
+    }
+    out.extend_from_slice(b",\"msg\":");
+    put_str(out, &m.text);
+    out.extend_from_slice(b",\"ts\":");
+    let ts = write_date(out, m.created_usec);
+    out.extend_from_slice(b",\"u\":");
+    write_user_open(out, &m.author);
+    out.push(b'}');
+    if system_type.is_some() {
+        out.extend_from_slice(b",\"groupable\":false");
+        written |= GROUPABLE;
+    }
+    out.extend_from_slice(b",\"_updatedAt\":");
+    let updated = write_date_again(out, m.updated_or_created(), &ts);
+    if let Some(edited) = m.edited_usec {
+        out.extend_from_slice(b",\"editedAt\":");
+        write_date_again(out, edited, &updated);
+        written |= EDITED_AT;
+        if let Some(by) = &m.edited_by {
+            out.extend_from_slice(b",\"editedBy\":{\"_id\":");
+            put_str(out, &by.id);
+            out.extend_from_slice(b",\"username\":");
+            put_str(out, &by.username);
+            out.push(b'}');
+            written |= EDITED_BY;
+        }
+    }
+    if system_type.is_none() {
+        out.extend_from_slice(b",\"mentions\":");
+        write_array(out, &m.mentions, |out, u| {
+            write_user_open(out, u);
+            out.extend_from_slice(b",\"type\":\"user\"}");
+        });
+        out.extend_from_slice(b",\"channels\":[]");
+        written |= MENTIONS | CHANNELS;
+    }
+    if let Some(first) = m.attachments.first() {
+        out.extend_from_slice(b",\"file\":");
+        write_file(out, first);
+        out.extend_from_slice(b",\"files\":");
+        write_array(out, &m.attachments, write_file);
+        written |= FILE | FILES;
+    }
+    if !m.reactions.is_empty() {
+        out.extend_from_slice(b",\"reactions\":{");
+        for (i, r) in m.reactions.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            put_str(out, &r.emoji);
+            out.extend_from_slice(b":{\"usernames\":");
+            write_array(out, &r.users, |out, u| put_str(out, &u.username));
+            out.push(b'}');
+        }
+        out.push(b'}');
+        written |= REACTIONS;
+    }
+    if let Some(thread) = &m.thread {
+        out.extend_from_slice(b",\"replies\":");
+        write_array(out, &thread.participants, |out, id| put_str(out, id));
+        out.extend_from_slice(b",\"tcount\":");
+        write_int(out, thread.reply_count);
+        written |= REPLIES | TCOUNT;
+        if let Some(tlm) = thread.last_reply_usec {
+            out.extend_from_slice(b",\"tlm\":");
+            write_date(out, tlm);
+            written |= TLM;
+        }
+    }
+    if let Some(extra) = m.extra_for("rocketchat") {
+        for (key, value) in extra {
+            let taken = MESSAGE_KEYS
+                .iter()
+                .position(|k| k == key)
+                .is_some_and(|i| written & (1 << i) != 0);
+            if !taken {
+                out.push(b',');
+                put_str(out, key);
+                out.push(b':');
+                write_value(out, value);
+            }
+        }
+    }
+    out.push(b'}');
+}
+
+/// Writes `[message, ...]`.
+pub fn write_messages(out: &mut Vec<u8>, messages: &[Message]) {
+    write_array(out, messages, write_message);
+}
+
+/// A generous estimate of a message's encoded size, to reserve the output buffer once.
+fn size_hint(m: &Message) -> usize {
+    400 + m.text.len()
+        + 100 * m.mentions.len()
+        + 60 * m.reactions.len()
+        + 30 * m.reactions.iter().map(|r| r.users.len()).sum::<usize>()
+        + 240 * m.attachments.len()
+        + m.thread
+            .as_ref()
+            .map_or(0, |t| 80 + 20 * t.participants.len())
+}
+
+/// The `chat.getThreadMessages` success body:
+/// `{"messages":[…],"count":N,"offset":O,"total":T,"success":true}`, `count` being the
+/// number of messages written.
+pub fn encode_thread_page(out: &mut Vec<u8>, messages: &[Message], offset: u64, total: u64) {
+    out.reserve(80 + messages.iter().map(size_hint).sum::<usize>());
+    out.extend_from_slice(b"{\"messages\":");
+    write_messages(out, messages);
+    out.extend_from_slice(b",\"count\":");
+    write_int(out, messages.len());
+    out.extend_from_slice(b",\"offset\":");
+    write_int(out, offset);
+    out.extend_from_slice(b",\"total\":");
+    write_int(out, total);
+    out.extend_from_slice(b",\"success\":true}");
+}
+
+#[cfg(test)]
+mod tests;
