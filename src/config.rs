@@ -21,6 +21,8 @@ pub struct Config {
     pub backend: BackendConfig,
     pub fault: FaultConfig,
     pub rocketchat: RocketChatConfig,
+    pub selfcommunity: SelfCommunityConfig,
+    pub quip: QuipConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +37,9 @@ pub struct ServerConfig {
     pub shutdown_grace_ms: u64,
     /// Requests declaring a larger body are refused with 413.
     pub max_body_bytes: u64,
+    /// Peers (CIDR blocks) whose `X-Forwarded-For` / `X-Forwarded-Proto` /
+    /// `X-Forwarded-Host` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +51,7 @@ impl Default for ServerConfig {
             max_concurrent_requests: 1024,
             shutdown_grace_ms: 10_000,
             max_body_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -166,10 +172,95 @@ impl From<RocketChatProfile> for String {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RocketChatConfig {
     pub profile: RocketChatProfile,
+    /// What `count=0` ("all") returns at most on `dm.history`.
+    pub max_count_all: u32,
+    /// Off unless present.
+    pub rate_limit: Option<RocketChatRateLimit>,
+}
+
+impl Default for RocketChatConfig {
+    fn default() -> Self {
+        RocketChatConfig {
+            profile: RocketChatProfile::default(),
+            max_count_all: 10_000,
+            rate_limit: None,
+        }
+    }
+}
+
+/// Rocket.Chat's fixed window per (client address, route).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RocketChatRateLimit {
+    pub calls: u32,
+    pub window_ms: u64,
+    /// User ids never limited (and sent no rate-limit headers).
+    pub exempt_users: Vec<String>,
+}
+
+impl Default for RocketChatRateLimit {
+    fn default() -> Self {
+        RocketChatRateLimit {
+            calls: 10,
+            window_ms: 60_000,
+            exempt_users: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SelfCommunityConfig {
+    pub default_limit: u32,
+    pub max_limit: u32,
+    /// The offset datetimes are rendered in, `+HH:MM` or `-HH:MM`.
+    pub utc_offset: String,
+    /// Overrides scheme and host of paging links and prefixes their path (a gateway mounted
+    /// under a sub-path of a reverse proxy); empty = from the request.
+    pub public_base_url: String,
+}
+
+impl Default for SelfCommunityConfig {
+    fn default() -> Self {
+        SelfCommunityConfig {
+            default_limit: 20,
+            max_limit: 100,
+            utc_offset: "+00:00".into(),
+            public_base_url: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuipConfig {
+    /// Off unless present.
+    pub rate_limit: Option<QuipRateLimit>,
+}
+
+/// Quip's per-user and per-company windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuipRateLimit {
+    pub user_calls: u32,
+    pub user_window_ms: u64,
+    pub company_calls: u32,
+    pub company_window_ms: u64,
+}
+
+impl Default for QuipRateLimit {
+    fn default() -> Self {
+        QuipRateLimit {
+            user_calls: 50,
+            user_window_ms: 60_000,
+            company_calls: 600,
+            company_window_ms: 60_000,
+        }
+    }
 }
 
 /// A config that could not be loaded, with where and why.
@@ -282,6 +373,50 @@ impl Config {
         if self.server.listen.port() != 0 && self.server.listen == self.server.admin_listen {
             return Err(bad("server.admin_listen", "must differ from server.listen"));
         }
+        if let Some(rl) = &self.rocketchat.rate_limit {
+            if rl.calls == 0 || rl.window_ms == 0 {
+                return Err(bad(
+                    "rocketchat.rate_limit",
+                    "calls and window_ms must be at least 1",
+                ));
+            }
+        }
+        if let Some(rl) = &self.quip.rate_limit {
+            if rl.user_calls == 0
+                || rl.user_window_ms == 0
+                || rl.company_calls == 0
+                || rl.company_window_ms == 0
+            {
+                return Err(bad(
+                    "quip.rate_limit",
+                    "calls and windows must be at least 1",
+                ));
+            }
+        }
+        let sc = &self.selfcommunity;
+        if sc.default_limit == 0 || sc.max_limit == 0 || sc.default_limit > sc.max_limit {
+            return Err(bad(
+                "selfcommunity.default_limit",
+                "default_limit and max_limit must be at least 1, and default_limit at most max_limit",
+            ));
+        }
+        if !valid_utc_offset(&sc.utc_offset) {
+            return Err(bad(
+                "selfcommunity.utc_offset",
+                "must look like +HH:MM or -HH:MM",
+            ));
+        }
+        if !sc.public_base_url.is_empty() {
+            match url::Url::parse(&sc.public_base_url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    return Err(bad(
+                        "selfcommunity.public_base_url",
+                        "must be an absolute http(s) URL",
+                    ))
+                }
+            }
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
             return Err(bad("log.level", &format!("not a valid filter: {e}")));
         }
@@ -309,6 +444,16 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
+}
+
+fn valid_utc_offset(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 6
+        && matches!(b[0], b'+' | b'-')
+        && b[3] == b':'
+        && [1, 2, 4, 5].iter().all(|&i| b[i].is_ascii_digit())
+        && (b[1] - b'0') * 10 + (b[2] - b'0') <= 23
+        && (b[4] - b'0') * 10 + (b[5] - b'0') <= 59
 }
 
 fn line_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {

@@ -43,6 +43,10 @@ pub struct RequestView<'a> {
     /// The raw query string, without `?`.
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
+    /// The address of the connection's peer (a proxy, when there is one).
+    pub peer: Option<std::net::SocketAddr>,
+    /// When the request arrived, in microseconds since the epoch (dialects read no clock).
+    pub now_usec: i64,
 }
 
 /// The checks an endpoint makes before it asks the backend, in the platform's order.
@@ -83,6 +87,12 @@ pub trait Endpoint: Send + Sync + 'static {
     /// Renders any error in the platform's envelope (delegates to the dialect's one
     /// `render_error`).
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply;
+
+    /// Another query to try when the backend answered `query` with `error` (e.g. a peer
+    /// named by user id, then by username, then as a room id). `None` = answer the error.
+    fn retry(&self, _query: &ThreadQuery, _error: &Error) -> Option<ThreadQuery> {
+        None
+    }
 }
 
 /// A dialect as the router sees it: the paths it claims and its error envelope for requests

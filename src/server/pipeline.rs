@@ -59,8 +59,21 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Re
     }
     let query =
         query.ok_or_else(|| Error::Internal(format!("{}: no decode phase", endpoint.route())))?;
-    let page = ask(gw, query.clone()).await?;
-    Ok(endpoint.encode(req, &query, &page))
+    let mut query = query;
+    // Bounded: an endpoint's retries form a short chain (e.g. user id, username, room id).
+    for _ in 0..4 {
+        match ask(gw, query.clone()).await {
+            Ok(page) => return Ok(endpoint.encode(req, &query, &page)),
+            Err(error) => match endpoint.retry(&query, &error) {
+                Some(next) => query = next,
+                None => return Err(error),
+            },
+        }
+    }
+    Err(Error::Internal(format!(
+        "{}: too many retries",
+        endpoint.route()
+    )))
 }
 
 /// One backend query, timed.

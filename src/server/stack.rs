@@ -87,6 +87,8 @@ impl<B: Send + 'static> Service<Request<B>> for Endpoints {
                 path: parts.uri.path(),
                 query: parts.uri.query(),
                 headers: &parts.headers,
+                peer: parts.extensions.get::<super::PeerAddr>().map(|p| p.0),
+                now_usec: now_usec(),
             };
             let reply = match gw.router.resolve(view.path) {
                 Resolved::Endpoint(ep) => super::pipeline::serve(&gw, ep.as_ref(), &view).await,
@@ -96,6 +98,13 @@ impl<B: Send + 'static> Service<Request<B>> for Endpoints {
             Ok(into_response(reply))
         })
     }
+}
+
+/// The wall clock in microseconds since the epoch.
+fn now_usec() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// A dialect reply as a hyper response.
@@ -124,6 +133,8 @@ impl ErrorContext {
             path: &self.path,
             query: None,
             headers: &headers,
+            peer: None,
+            now_usec: now_usec(),
         };
         into_response(gw.router.render_error(&view, error))
     }

@@ -17,6 +17,8 @@ fn render_at(profile: &Profile, path: &str, err: &Error) -> Reply {
         path,
         query: None,
         headers: &headers,
+        peer: None,
+        now_usec: 0,
     };
     render_error(profile, &req, err)
 }
@@ -51,6 +53,8 @@ fn answer(profile: &'static Profile, query: &str) -> (u16, String) {
         path: thread::PATH,
         query: Some(query),
         headers: &headers,
+        peer: None,
+        now_usec: 0,
     };
     let principal = Principal {
         user_id: "u1".to_owned(),
@@ -330,7 +334,7 @@ fn face_serves_one_endpoint_with_the_profile_phases() {
         (RocketChatProfile::V8, auth_rate),
         (RocketChatProfile::V9, auth_validate),
     ] {
-        let face = RocketChat::new(&RocketChatConfig { profile: cfg });
+        let face = RocketChat::new(&RocketChatConfig { profile: cfg, ..Default::default() });
         assert_eq!(face.id(), DialectId::RocketChat);
         assert_eq!(face.prefixes(), &["/api/v1/"]);
         let endpoints = face.endpoints();
@@ -350,6 +354,8 @@ fn face_serves_one_endpoint_with_the_profile_phases() {
             path: "/api/v1/x",
             query: None,
             headers: &headers,
+            peer: None,
+            now_usec: 0,
         };
         let via_face = face.render_error(&req, &Error::RouteNotFound);
         assert_eq!(

@@ -257,6 +257,8 @@ fn endpoint_builds_the_canonical_query() {
         path: PATH,
         query: Some("tmid=root1&count=20&offset=40&sort=%7B%22ts%22%3A-1%7D"),
         headers: &headers,
+        peer: None,
+        now_usec: 0,
     };
     let q = ep.decode(&req, principal()).unwrap();
     assert_eq!(q.principal, principal());
@@ -286,6 +288,8 @@ fn endpoint_encodes_pages_with_headers() {
         path: PATH,
         query: Some("tmid=t&offset=5&count=0"),
         headers: &headers,
+        peer: None,
+        now_usec: 0,
     };
     let q = ep.decode(&req, principal()).unwrap();
     let page = Page {
