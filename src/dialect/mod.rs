@@ -75,6 +75,12 @@ pub trait Endpoint: Send + Sync + 'static {
     /// The order of checks before the backend is asked.
     fn phases(&self) -> &'static [Phase];
 
+    /// An answer given before any phase, without the backend (e.g. Django's `APPEND_SLASH`
+    /// redirect). `None` = go on with the phases.
+    fn preflight(&self, _req: &RequestView<'_>) -> Option<Reply> {
+        None
+    }
+
     /// Credentials as the platform reads them; `None` = no credentials at all.
     fn credentials(&self, req: &RequestView<'_>) -> Option<Credential>;
 

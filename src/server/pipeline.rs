@@ -22,6 +22,9 @@ pub async fn serve(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>)
 }
 
 async fn run(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Result<Reply, Error> {
+    if let Some(reply) = endpoint.preflight(req) {
+        return Ok(reply);
+    }
     let mut principal: Option<Principal> = None;
     let mut query: Option<ThreadQuery> = None;
     for phase in endpoint.phases() {

@@ -334,7 +334,10 @@ fn face_serves_one_endpoint_with_the_profile_phases() {
         (RocketChatProfile::V8, auth_rate),
         (RocketChatProfile::V9, auth_validate),
     ] {
-        let face = RocketChat::new(&RocketChatConfig { profile: cfg, ..Default::default() });
+        let face = RocketChat::new(&RocketChatConfig {
+            profile: cfg,
+            ..Default::default()
+        });
         assert_eq!(face.id(), DialectId::RocketChat);
         assert_eq!(face.prefixes(), &["/api/v1/"]);
         let endpoints = face.endpoints();
