@@ -10,7 +10,9 @@ use std::time::Instant;
 
 /// Serves `req` with `endpoint`.
 pub async fn serve(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Reply {
-    match run(gw, endpoint, req).await {
+    // Headers the rate-limit phase asks for: on every response once it has run.
+    let mut extra: Vec<(&'static str, String)> = Vec::new();
+    let mut reply = match run(gw, endpoint, req, &mut extra).await {
         Ok(reply) => reply,
         Err(error) => {
             if matches!(error, Error::Internal(_) | Error::BadBackendAnswer(_)) {
@@ -18,14 +20,28 @@ pub async fn serve(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>)
             }
             endpoint.render_error(req, &error)
         }
+    };
+    let headers = reply.headers_mut();
+    for (name, value) in extra {
+        if let Ok(v) = http::HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
     }
+    reply
 }
 
-async fn run(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Result<Reply, Error> {
+async fn run(
+    gw: &Gateway,
+    endpoint: &dyn Endpoint,
+    req: &RequestView<'_>,
+    extra: &mut Vec<(&'static str, String)>,
+) -> Result<Reply, Error> {
     if let Some(reply) = endpoint.preflight(req) {
         return Ok(reply);
     }
     let mut principal: Option<Principal> = None;
+    // The caller, kept for a rate-limit phase that runs after decoding (Rocket.Chat 9).
+    let mut caller: Option<Principal> = None;
     let mut query: Option<ThreadQuery> = None;
     for phase in endpoint.phases() {
         match phase {
@@ -50,12 +66,31 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Re
                 );
                 principal = Some(result?);
             }
-            // No rate limit is configured for any endpoint yet.
-            Phase::RateLimit => {}
+            Phase::RateLimit => {
+                let who = principal.as_ref().or(caller.as_ref());
+                let client = crate::ratelimit::client_ip(
+                    req.peer.map(|p| p.ip()),
+                    req.headers,
+                    &gw.config.server.trusted_proxies,
+                );
+                let outcome = endpoint.rate_limit(req, who, client);
+                extra.extend(outcome.headers);
+                if let Some(refused) = outcome.refused {
+                    return Err(refused);
+                }
+            }
             Phase::Decode => {
                 let who = principal.take().ok_or_else(|| {
                     Error::Internal(format!("{}: decode before authenticate", endpoint.route()))
                 })?;
+                let limit_follows = endpoint
+                    .phases()
+                    .iter()
+                    .skip_while(|p| **p != Phase::Decode)
+                    .any(|p| *p == Phase::RateLimit);
+                if limit_follows {
+                    caller = Some(who.clone());
+                }
                 query = Some(endpoint.decode(req, who)?);
             }
         }

@@ -1,28 +1,38 @@
-//! Rocket.Chat dialect (server face): `GET /api/v1/chat.getThreadMessages`.
+//! Rocket.Chat dialect (server face): `GET /api/v1/chat.getThreadMessages`,
+//! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history`.
 //!
 //! - [`profile`]: the version profiles of spec §7, as data.
 //! - [`params`]: `qs` decoding, `parseInt`, ajv coercion and validation.
 //! - [`sort`]: `parseJsonQuery`'s `sort`.
 //! - [`encode`]: messages and pages, straight to bytes.
 //! - [`thread`]: the `chat.getThreadMessages` endpoint.
+//! - [`dm`]: the `dm.history` / `im.history` endpoint.
+//! - [`RateLimiter`] (here): the optional fixed window per (client address, route).
 //! - [`render_error`] (here): the only place a Rocket.Chat error becomes an HTTP reply.
 
+pub mod dm;
 pub mod encode;
 pub mod params;
 pub mod profile;
 pub mod sort;
 pub mod thread;
 
+pub use dm::DmHistory;
 pub use encode::{encode_thread_page, write_message, write_messages};
 pub use profile::Profile;
 pub use thread::GetThreadMessages;
 
-use crate::canonical::{Credential, Error, Resource};
-use crate::config::RocketChatConfig;
-use crate::dialect::{json_reply, DialectFace, DialectId, Endpoint, Reply, RequestView};
+use crate::canonical::{Credential, Error, Principal, Resource};
+use crate::config::{RocketChatConfig, RocketChatRateLimit};
+use crate::dialect::{
+    json_reply, DialectFace, DialectId, Endpoint, RateOutcome, Reply, RequestView,
+};
 use crate::json::write_str;
+use crate::ratelimit::{FixedWindow, DEFAULT_MAX_ENTRIES};
 use http::{HeaderMap, StatusCode};
 use profile::{SchemaEnvelope, TmidMissing};
+use std::collections::HashSet;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 /// The path prefix Rocket.Chat owns.
@@ -32,14 +42,23 @@ pub const PREFIX: &str = "/api/v1/";
 pub struct RocketChat {
     profile: &'static Profile,
     thread: Arc<GetThreadMessages>,
+    dm: Arc<DmHistory>,
+    im: Arc<DmHistory>,
 }
 
 impl RocketChat {
     pub fn new(cfg: &RocketChatConfig) -> RocketChat {
         let profile = Profile::of(cfg.profile);
+        let limiter = cfg
+            .rate_limit
+            .as_ref()
+            .map(|rl| Arc::new(RateLimiter::new(rl)));
+        let dm = |route| DmHistory::new(profile, route, cfg.max_count_all, limiter.clone());
         RocketChat {
             profile,
-            thread: Arc::new(GetThreadMessages::new(profile)),
+            thread: Arc::new(GetThreadMessages::new(profile).with_limiter(limiter.clone())),
+            dm: Arc::new(dm(dm::ROUTE)),
+            im: Arc::new(dm(dm::ALIAS_ROUTE)),
         }
     }
 
@@ -58,7 +77,11 @@ impl DialectFace for RocketChat {
     }
 
     fn endpoints(&self) -> Vec<(&'static str, Arc<dyn Endpoint>)> {
-        vec![(thread::PATH, self.thread.clone() as Arc<dyn Endpoint>)]
+        vec![
+            (thread::PATH, self.thread.clone() as Arc<dyn Endpoint>),
+            (dm::PATH, self.dm.clone() as Arc<dyn Endpoint>),
+            (dm::ALIAS_PATH, self.im.clone() as Arc<dyn Endpoint>),
+        ]
     }
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
@@ -81,6 +104,54 @@ pub fn credentials(headers: &HeaderMap) -> Option<Credential> {
     })
 }
 
+/// Rocket.Chat's rate limiter (spec §6): a fixed window per (client address, route), shared
+/// by every endpoint of the dialect; users in `exempt_users` are never counted (upstream:
+/// the `api-bypass-rate-limit` permission) and get no rate-limit headers.
+#[derive(Debug)]
+pub struct RateLimiter {
+    window: FixedWindow<(Option<IpAddr>, &'static str)>,
+    exempt: HashSet<String>,
+}
+
+impl RateLimiter {
+    pub fn new(cfg: &RocketChatRateLimit) -> RateLimiter {
+        RateLimiter {
+            window: FixedWindow::new(cfg.calls, cfg.window_ms, DEFAULT_MAX_ENTRIES),
+            exempt: cfg.exempt_users.iter().cloned().collect(),
+        }
+    }
+}
+
+/// The rate-limit phase of a Rocket.Chat endpoint: `X-RateLimit-Limit`, `-Remaining` and
+/// `-Reset` (window end, epoch ms) on every response from here on, and
+/// [`Error::RateLimited`] for call `limit + 1` of a window.
+pub fn rate_limit(
+    limiter: Option<&RateLimiter>,
+    route: &'static str,
+    req: &RequestView<'_>,
+    principal: Option<&Principal>,
+    client: Option<IpAddr>,
+) -> RateOutcome {
+    let Some(limiter) = limiter else {
+        return RateOutcome::default();
+    };
+    if principal.is_some_and(|p| limiter.exempt.contains(&p.user_id)) {
+        return RateOutcome::default();
+    }
+    let now_ms = u64::try_from(req.now_usec.div_euclid(1000)).unwrap_or(0);
+    let v = limiter.window.hit(&(client, route), now_ms);
+    RateOutcome {
+        headers: vec![
+            ("x-ratelimit-limit", v.limit.to_string()),
+            ("x-ratelimit-remaining", v.remaining.to_string()),
+            ("x-ratelimit-reset", v.reset_at_ms.to_string()),
+        ],
+        refused: (!v.allowed).then_some(Error::RateLimited {
+            retry_after_ms: v.reset_in_ms,
+        }),
+    }
+}
+
 /// The `reason` of an [`Error::InvalidParameter`] for a `sort` that `parseJsonQuery` rejects
 /// (rendered as `error-invalid-sort`, not as a schema error).
 pub const INVALID_SORT: &str = "error-invalid-sort";
@@ -97,7 +168,7 @@ impl RouteKind {
     fn of(path: &str) -> RouteKind {
         match path {
             thread::PATH => RouteKind::Thread,
-            "/api/v1/dm.history" | "/api/v1/im.history" => RouteKind::DmHistory,
+            dm::PATH | dm::ALIAS_PATH => RouteKind::DmHistory,
             _ => RouteKind::Other,
         }
     }

@@ -314,7 +314,7 @@ fn unknown_route_and_payload_too_large() {
 }
 
 #[test]
-fn face_serves_one_endpoint_with_the_profile_phases() {
+fn face_serves_three_endpoints_with_the_profile_phases() {
     use crate::dialect::Phase;
     let auth_rate = [
         Phase::Method,
@@ -341,10 +341,18 @@ fn face_serves_one_endpoint_with_the_profile_phases() {
         assert_eq!(face.id(), DialectId::RocketChat);
         assert_eq!(face.prefixes(), &["/api/v1/"]);
         let endpoints = face.endpoints();
-        assert_eq!(endpoints.len(), 1);
-        assert_eq!(endpoints[0].0, "/api/v1/chat.getThreadMessages");
-        assert_eq!(endpoints[0].1.phases(), &phases);
-        assert_eq!(endpoints[0].1.route(), "chat.getThreadMessages");
+        let routes: Vec<(&str, &str)> = endpoints.iter().map(|(p, e)| (*p, e.route())).collect();
+        assert_eq!(
+            routes,
+            [
+                ("/api/v1/chat.getThreadMessages", "chat.getThreadMessages"),
+                ("/api/v1/dm.history", "dm.history"),
+                ("/api/v1/im.history", "im.history"),
+            ]
+        );
+        for (_, e) in &endpoints {
+            assert_eq!(e.phases(), &phases);
+        }
         assert_eq!(face.profile(), Profile::of(cfg));
         let (status, body) = {
             let reply = render_at(face.profile(), "/api/v1/x", &Error::RouteNotFound);
@@ -435,6 +443,29 @@ mod props {
                 .map_err(|e| TestCaseError::fail(format!("{e}: {body}")))?;
             prop_assert_eq!(&v["success"], &serde_json::Value::Bool(false));
             prop_assert!(v["error"].is_string());
+            // The envelope of the active profile (spec §6, §7).
+            let keys: Vec<&str> = v
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            let error = v["error"].as_str().unwrap_or_default();
+            let error_type = v["errorType"].as_str().unwrap_or_default();
+            if p.name == "9" && error_type == "error-invalid-params" {
+                prop_assert_eq!(keys, ["success", "errorType", "error"], "{}", body);
+                prop_assert!(!error.ends_with(']'), "{}", body);
+            } else {
+                prop_assert_eq!(&keys[..3], ["success", "error", "errorType"], "{}", body);
+                prop_assert!(error.ends_with(&format!("[{error_type}]")), "{}", body);
+            }
+            if p.name == "6" {
+                prop_assert!(error_type != "invalid-params", "no schema in 6: {}", body);
+            } else {
+                prop_assert!(
+                    error_type != "error-invalid-params" || p.name == "9",
+                    "{}",
+                    body
+                );
+            }
         }
         Ok(())
     }
@@ -450,4 +481,66 @@ mod props {
             check(&q)?;
         }
     }
+}
+
+#[test]
+fn rate_limit_counts_per_client_and_route_and_skips_exempt_users() {
+    let limiter = RateLimiter::new(&RocketChatRateLimit {
+        calls: 2,
+        window_ms: 1_000,
+        exempt_users: vec!["boss".to_owned()],
+    });
+    let headers = HeaderMap::new();
+    let method = Method::GET;
+    let req = RequestView {
+        method: &method,
+        path: DM,
+        query: None,
+        headers: &headers,
+        peer: None,
+        now_usec: 5_000_000,
+    };
+    let who = |id: &str| Principal {
+        user_id: id.to_owned(),
+        username: id.to_owned(),
+        admin_of: Vec::new(),
+    };
+    let ip: Option<IpAddr> = "192.0.2.7".parse().ok();
+    let ana = who("ana");
+    let hit = |route, p: Option<&Principal>, client| {
+        super::rate_limit(Some(&limiter), route, &req, p, client)
+    };
+    let first = hit("dm.history", Some(&ana), ip);
+    assert_eq!(
+        first.headers,
+        [
+            ("x-ratelimit-limit", "2".to_owned()),
+            ("x-ratelimit-remaining", "1".to_owned()),
+            ("x-ratelimit-reset", "6000".to_owned()),
+        ]
+    );
+    assert_eq!(first.refused, None);
+    assert_eq!(hit("dm.history", Some(&ana), ip).refused, None);
+    assert_eq!(
+        hit("dm.history", Some(&ana), ip).refused,
+        Some(Error::RateLimited {
+            retry_after_ms: 1_000
+        })
+    );
+    // Another route, another address, no address: their own windows.
+    assert_eq!(hit("im.history", Some(&ana), ip).refused, None);
+    assert_eq!(hit("dm.history", Some(&ana), None).refused, None);
+    // Exempt: nothing counted, no headers.
+    let boss = who("boss");
+    for _ in 0..5 {
+        assert_eq!(
+            hit("dm.history", Some(&boss), None),
+            crate::dialect::RateOutcome::default()
+        );
+    }
+    // Not configured: nothing at all.
+    assert_eq!(
+        super::rate_limit(None, "dm.history", &req, Some(&ana), ip),
+        crate::dialect::RateOutcome::default()
+    );
 }

@@ -176,11 +176,21 @@ pub fn thread_query(principal: Principal, p: ThreadParams) -> ThreadQuery {
 #[derive(Debug)]
 pub struct GetThreadMessages {
     profile: &'static Profile,
+    limiter: Option<std::sync::Arc<super::RateLimiter>>,
 }
 
 impl GetThreadMessages {
     pub fn new(profile: &'static Profile) -> GetThreadMessages {
-        GetThreadMessages { profile }
+        GetThreadMessages {
+            profile,
+            limiter: None,
+        }
+    }
+
+    /// The same endpoint, counted by `limiter` (none = not limited).
+    pub fn with_limiter(mut self, limiter: Option<std::sync::Arc<super::RateLimiter>>) -> Self {
+        self.limiter = limiter;
+        self
     }
 }
 
@@ -220,6 +230,15 @@ impl Endpoint for GetThreadMessages {
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
         render_error(self.profile, req, error)
+    }
+
+    fn rate_limit(
+        &self,
+        req: &RequestView<'_>,
+        principal: Option<&Principal>,
+        client: Option<std::net::IpAddr>,
+    ) -> crate::dialect::RateOutcome {
+        super::rate_limit(self.limiter.as_deref(), ROUTE, req, principal, client)
     }
 }
 
