@@ -41,4 +41,8 @@ impl Backend for Delayed {
     fn probe(&self) -> BoxFuture<'_, Result<(), Error>> {
         self.inner.probe()
     }
+
+    fn id_map(&self) -> Result<Option<Arc<crate::idmap::IdMap>>, Error> {
+        self.inner.id_map()
+    }
 }

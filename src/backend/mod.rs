@@ -45,4 +45,10 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A cheap round trip that proves the backend answers (readiness).
     fn probe(&self) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// The persistent map of SelfCommunity integers kept with this backend's data, when it
+    /// has one (the embedded store keeps it in its own database, seed pins included).
+    fn id_map(&self) -> Result<Option<std::sync::Arc<crate::idmap::IdMap>>, Error> {
+        Ok(None)
+    }
 }

@@ -11,8 +11,8 @@ pub mod time;
 
 pub use error::{AuthFailure, Error, Resource};
 pub use message::{
-    Annotation, Attachment, Diff, DiffGroup, Message, MessageKind, MessageStatus, Page, Reaction,
-    RoomKind, ThreadSummary, Unreads, User,
+    Annotation, Attachment, ConversationInfo, Diff, DiffGroup, Message, MessageKind, MessageStatus,
+    Page, Reaction, RoomKind, ThreadSummary, Unreads, User,
 };
 pub use query::{
     Access, Credential, Filter, IdBound, KindFilter, Order, Principal, Slice, Target, ThreadQuery,

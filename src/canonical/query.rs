@@ -56,6 +56,13 @@ pub enum Target {
     Group(GroupId),
     /// The replies under a root message (Rocket.Chat `tmid`); the root itself is excluded.
     Replies(MessageId),
+    /// The caller's conversations (SelfCommunity snippets): the direct and group rooms the
+    /// caller is a member of that have a message matching the filter's status and replies
+    /// rules (time and id bounds are ignored). The page holds each conversation's latest
+    /// such message, ordered by (created, id) in `order`, sliced by `slice`; `total` counts
+    /// conversations. Each message carries a
+    /// [`ConversationInfo`](crate::canonical::ConversationInfo) in its `extra`.
+    Conversations,
 }
 
 /// On whose authority the caller reads.

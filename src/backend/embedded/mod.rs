@@ -85,6 +85,9 @@ pub struct EmbeddedBackend {
     /// Imports and migrations; also keeps an in-memory database alive.
     writer: Mutex<Connection>,
     readers: Arc<ReadPool>,
+    /// The id map served through [`Backend::id_map`], opened on first use (under the lock:
+    /// its start-up assignment is a write, one at a time).
+    idmap: Mutex<Option<Arc<crate::idmap::IdMap>>>,
 }
 
 impl std::fmt::Debug for EmbeddedBackend {
@@ -136,6 +139,7 @@ impl EmbeddedBackend {
             location,
             writer: Mutex::new(writer),
             readers: Arc::new(ReadPool::new(readers)),
+            idmap: Mutex::new(None),
         })
     }
 
@@ -178,7 +182,8 @@ impl EmbeddedBackend {
         Ok(conn.query_row(sql::IS_EMPTY, [], |r| r.get(0))?)
     }
 
-    /// The integer ids pinned by seeds, by kind then id.
+    /// The integer ids stored, by kind then id: the seed's pins, and once
+    /// [`EmbeddedBackend::open_idmap`] ran, the integers it assigned too.
     pub fn pinned_int_ids(&self) -> Result<Vec<IntIdPin>, StoreError> {
         let conn = self.writer()?;
         let mut statement = conn.prepare_cached(sql::INT_IDS)?;
@@ -192,6 +197,32 @@ impl EmbeddedBackend {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(pins)
+    }
+
+    /// The id map on its own connection to this store's database, after giving every user,
+    /// room, group and message without an integer the next free one of its kind (one
+    /// transaction; a no-op when nothing is new). Pins from the seed are kept.
+    pub fn open_idmap(&self) -> Result<crate::idmap::IdMap, StoreError> {
+        let mut conn = self.location.open(false)?;
+        {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for (kind, statement) in [
+                ("user", sql::ASSIGN_USER_INT_IDS),
+                ("room", sql::ASSIGN_ROOM_INT_IDS),
+                ("group", sql::ASSIGN_GROUP_INT_IDS),
+                ("message", sql::ASSIGN_MESSAGE_INT_IDS),
+            ] {
+                let max: Option<i64> = tx
+                    .prepare_cached(sql::MAX_INT_ID)?
+                    .query_row([kind], |r| r.get(0))?;
+                tx.prepare_cached(statement)?.execute([max.unwrap_or(0)])?;
+            }
+            tx.commit()?;
+        }
+        crate::idmap::IdMap::open(conn).map_err(|e| match e {
+            crate::idmap::IdMapError::Sqlite(e) => StoreError::Sqlite(e),
+            _ => StoreError::Poisoned,
+        })
     }
 
     /// Refuses further queries (`BackendUnavailable`); queries under way finish.
@@ -242,5 +273,23 @@ impl Backend for EmbeddedBackend {
                 })
                 .await
         })
+    }
+
+    /// Opened (and integers assigned to everything stored) on first use; the gateway asks
+    /// at start-up, on a blocking thread.
+    fn id_map(&self) -> Result<Option<Arc<crate::idmap::IdMap>>, Error> {
+        let mut slot = self
+            .idmap
+            .lock()
+            .map_err(|_| Error::Internal("id map lock poisoned".into()))?;
+        if let Some(map) = slot.as_ref() {
+            return Ok(Some(map.clone()));
+        }
+        let map = Arc::new(
+            self.open_idmap()
+                .map_err(|e| Error::BackendUnavailable(format!("cannot open the id map: {e}")))?,
+        );
+        *slot = Some(map.clone());
+        Ok(Some(map))
     }
 }

@@ -4,9 +4,9 @@
 use super::sql::{self, Output, Position, Scope, Shape, Values};
 use super::{db_error, direct_key, parse_room_kind};
 use crate::canonical::{
-    Access, Annotation, Attachment, DiffGroup, Error, IdBound, KindFilter, Message, MessageKind,
-    MessageStatus, Order, Page, Reaction, Resource, RoomKind, Slice, Target, ThreadQuery,
-    ThreadSummary, Unreads, User, UserRef,
+    Access, Annotation, Attachment, ConversationInfo, DiffGroup, Error, IdBound, KindFilter,
+    Message, MessageKind, MessageStatus, Order, Page, Reaction, Resource, RoomKind, Slice, Target,
+    ThreadQuery, ThreadSummary, Unreads, User, UserRef,
 };
 use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 
@@ -170,6 +170,9 @@ fn resolve_target(conn: &Connection, q: &ThreadQuery) -> Result<Resolved, Error>
             check_read(conn, q, &room, false, Resource::Group(gid.clone()))?;
             Ok(room_scan(room))
         }
+        Target::Conversations => Err(Error::Internal(
+            "conversation listings are answered by `conversations`".into(),
+        )),
         Target::Replies(mid) => {
             let (room_id, _, _) = locate(conn, mid)?
                 .ok_or_else(|| Error::NotFound(Resource::Message(mid.clone())))?;
@@ -195,6 +198,9 @@ fn bound_position(conn: &Connection, room_id: &str, id: &str) -> Result<Option<P
 
 /// Answers `q` on `conn`.
 pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
+    if q.target == Target::Conversations {
+        return conversations(conn, q);
+    }
     let (room, scope, scope_id) = match resolve_target(conn, q)? {
         Resolved::Scan {
             room,
@@ -285,6 +291,84 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
         messages,
         total,
         unreads,
+    })
+}
+
+/// [`Target::Conversations`]: the caller's direct and group rooms, each as its latest
+/// matching message with a [`ConversationInfo`]. Two one-row indexed reads per room.
+fn conversations(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
+    let rooms: Vec<String> = conn
+        .prepare_cached(sql::MEMBER_ROOMS)
+        .map_err(db_error)?
+        .query_map([&q.principal.user_id], |r| r.get(0))
+        .map_err(db_error)?
+        .collect::<Result<_, _>>()
+        .map_err(db_error)?;
+    let f = &q.filter;
+    let newest = Shape {
+        scope: Scope::Room,
+        include_deleted: f.include_deleted,
+        include_hidden: f.include_hidden,
+        top_level_only: !f.include_replies,
+        created_after: None,
+        created_before: None,
+        updated_after: None,
+        updated_before: None,
+        after_position: None,
+        before_position: None,
+        cursor: false,
+        descending: true,
+        output: Output::Page,
+    };
+    let oldest = Shape {
+        descending: false,
+        ..newest
+    };
+    let mut items = Vec::new();
+    for room_id in rooms {
+        let Some(room) = load_room(conn, sql::ROOM_BY_ID, &room_id)? else {
+            continue;
+        };
+        if !matches!(room.kind, RoomKind::Direct | RoomKind::Group) {
+            continue;
+        }
+        let values = Values {
+            scope_id: room_id,
+            kind_class: 0,
+            limit: 1,
+            ..Values::default()
+        };
+        let group_id = room.group_id.as_deref();
+        let Some(mut last) = select(conn, &newest, &values, group_id)?.into_iter().next() else {
+            continue;
+        };
+        let first_usec = select(conn, &oldest, &values, group_id)?
+            .first()
+            .map_or(last.created_usec, |m| m.created_usec);
+        ConversationInfo {
+            first_usec,
+            unread: false,
+        }
+        .attach(&mut last);
+        items.push(last);
+    }
+    items.sort_by(|a, b| (a.created_usec, &a.id).cmp(&(b.created_usec, &b.id)));
+    if q.order == Order::Descending {
+        items.reverse();
+    }
+    let total = items.len() as u64;
+    let messages = match &q.slice {
+        Slice::Offset { offset, limit } => {
+            let skip = usize::try_from(*offset).unwrap_or(usize::MAX);
+            let take = limit.map_or(usize::MAX, |l| l as usize);
+            items.into_iter().skip(skip).take(take).collect()
+        }
+        Slice::Cursor { limit, .. } => items.into_iter().take(*limit as usize).collect(),
+    };
+    Ok(Page {
+        messages,
+        total: q.want_total.then_some(total),
+        unreads: None,
     })
 }
 

@@ -99,8 +99,25 @@ CREATE TABLE int_ids (
 CREATE UNIQUE INDEX int_ids_int ON int_ids(kind, int_id);
 "#;
 
+/// Version 2: integer ids for groups too (the id map, `crate::idmap`); rooms by member. SQLite cannot change
+/// a CHECK constraint in place, so the table is rebuilt with its rows.
+const V2: &str = r#"
+CREATE TABLE int_ids_v2 (
+    kind   TEXT NOT NULL CHECK (kind IN ('user', 'room', 'group', 'message')),
+    id     TEXT NOT NULL,
+    int_id INTEGER NOT NULL CHECK (int_id >= 1 AND int_id < 9007199254740992),
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+INSERT INTO int_ids_v2 (kind, id, int_id) SELECT kind, id, int_id FROM int_ids;
+DROP TABLE int_ids;
+ALTER TABLE int_ids_v2 RENAME TO int_ids;
+CREATE UNIQUE INDEX int_ids_int ON int_ids(kind, int_id);
+-- The rooms of a member (SelfCommunity snippets).
+CREATE INDEX members_user ON members(user_id, room_id);
+"#;
+
 /// Forward migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this code writes.
 pub fn current_version() -> i64 {
@@ -135,7 +152,7 @@ impl Location {
         }
     }
 
-    fn open(&self, create: bool) -> Result<Connection, StoreError> {
+    pub(super) fn open(&self, create: bool) -> Result<Connection, StoreError> {
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;

@@ -16,6 +16,9 @@ pub const ROOM_BY_DIRECT_KEY: &str =
 pub const ROOM_BY_GROUP: &str =
     "SELECT id, kind, company_id, group_id FROM rooms WHERE group_id = ?1";
 pub const IS_MEMBER: &str = "SELECT 1 FROM members WHERE room_id = ?1 AND user_id = ?2";
+/// The rooms of a member (conversation listings).
+pub const MEMBER_ROOMS: &str =
+    "SELECT room_id FROM members WHERE user_id = ?1 ORDER BY user_id, room_id";
 pub const ROOM_MEMBERS: &str =
     "SELECT user_id FROM members WHERE room_id = ?1 ORDER BY room_id, user_id";
 /// A message's room, parent and position (for id bounds, cursors and reply targets).
@@ -42,6 +45,26 @@ pub const USER_ID_BY_USERNAME: &str = "SELECT id FROM users WHERE username = ?1"
 pub const TOKEN_EXISTS: &str = "SELECT 1 FROM tokens WHERE scheme = ?1 AND token_hash = ?2";
 pub const INT_ID_OF: &str = "SELECT int_id FROM int_ids WHERE kind = ?1 AND id = ?2";
 pub const ID_OF_INT_ID: &str = "SELECT id FROM int_ids WHERE kind = ?1 AND int_id = ?2";
+/// The highest integer of a kind (the id map allocates the next one).
+pub const MAX_INT_ID: &str = crate::idmap::MAX_INT_ID;
+
+// Startup bulk assignment of integers (`EmbeddedBackend::open_idmap`): every object without
+// one gets `?2 + n`, n counting from 1 in the order given. These scan their table once at
+// startup and are not request-time statements, so they are not in [`statements`].
+pub const ASSIGN_USER_INT_IDS: &str = "INSERT INTO int_ids (kind, id, int_id) \
+     SELECT 'user', u.id, ?1 + ROW_NUMBER() OVER (ORDER BY u.username, u.id) FROM users u \
+     WHERE NOT EXISTS (SELECT 1 FROM int_ids i WHERE i.kind = 'user' AND i.id = u.id)";
+pub const ASSIGN_ROOM_INT_IDS: &str = "INSERT INTO int_ids (kind, id, int_id) \
+     SELECT 'room', r.id, ?1 + ROW_NUMBER() OVER (ORDER BY r.created_usec, r.id) FROM rooms r \
+     WHERE NOT EXISTS (SELECT 1 FROM int_ids i WHERE i.kind = 'room' AND i.id = r.id)";
+pub const ASSIGN_GROUP_INT_IDS: &str = "INSERT INTO int_ids (kind, id, int_id) \
+     SELECT 'group', r.group_id, ?1 + ROW_NUMBER() OVER (ORDER BY r.created_usec, r.id) \
+     FROM rooms r WHERE r.group_id IS NOT NULL \
+     AND NOT EXISTS (SELECT 1 FROM int_ids i WHERE i.kind = 'group' AND i.id = r.group_id)";
+pub const ASSIGN_MESSAGE_INT_IDS: &str = "INSERT INTO int_ids (kind, id, int_id) \
+     SELECT 'message', m.id, ?1 + ROW_NUMBER() OVER (ORDER BY m.created_usec, m.id) \
+     FROM messages m \
+     WHERE NOT EXISTS (SELECT 1 FROM int_ids i WHERE i.kind = 'message' AND i.id = m.id)";
 /// The replies of one root, for its thread summary.
 pub const REPLIES_OF: &str = "SELECT author_id, created_usec, id, status FROM messages \
      WHERE parent_id = ?1 ORDER BY parent_id, kind_class, created_usec, id";
@@ -300,6 +323,7 @@ pub fn statements() -> Vec<(String, String)> {
         ("room by group", ROOM_BY_GROUP),
         ("is member", IS_MEMBER),
         ("room members", ROOM_MEMBERS),
+        ("member rooms", MEMBER_ROOMS),
         ("message position", MESSAGE_POSITION),
         ("rocketchat tokens of user", TOKENS_OF_USER),
         ("bearer token", BEARER_TOKEN),
@@ -310,6 +334,7 @@ pub fn statements() -> Vec<(String, String)> {
         ("token exists", TOKEN_EXISTS),
         ("int id of", INT_ID_OF),
         ("id of int id", ID_OF_INT_ID),
+        ("max int id", MAX_INT_ID),
         ("replies of", REPLIES_OF),
         ("update summary", UPDATE_SUMMARY),
     ];

@@ -1,0 +1,297 @@
+//! Message items, users, files and pages, straight to bytes (spec §5), with the DRF JSON
+//! renderer's rules: compact, raw UTF-8, `\u2028`/`\u2029` escaped, `/` literal.
+
+use crate::canonical::time::Civil;
+use crate::canonical::{Attachment, ConversationInfo, Message, MessageStatus, User};
+use crate::idmap::{IdMap, IdMapError, Kind};
+use crate::json::{write_int, write_str};
+
+/// A JSON string as DRF's renderer writes it (`json.dumps(ensure_ascii=False)` plus the
+/// U+2028/U+2029 escapes).
+pub fn write_drf_str(out: &mut Vec<u8>, s: &str) {
+    let start = out.len();
+    write_str(out, s);
+    if s.contains(['\u{2028}', '\u{2029}']) {
+        let written = out.split_off(start);
+        let mut i = 0;
+        while i < written.len() {
+            if written[i] == 0xE2 && i + 2 < written.len() && written[i + 1] == 0x80 {
+                match written[i + 2] {
+                    0xA8 => {
+                        out.extend_from_slice(b"\\u2028");
+                        i += 3;
+                        continue;
+                    }
+                    0xA9 => {
+                        out.extend_from_slice(b"\\u2029");
+                        i += 3;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            out.push(written[i]);
+            i += 1;
+        }
+    }
+}
+
+/// Parses a `±HH:MM` offset into seconds east of UTC (0 when malformed; config validation
+/// rejects malformed values before this runs).
+pub fn parse_offset(s: &str) -> i64 {
+    let b = s.as_bytes();
+    if b.len() != 6 || b[3] != b':' {
+        return 0;
+    }
+    let num = |i: usize| -> Option<i64> {
+        let (x, y) = (b[i], b[i + 1]);
+        (x.is_ascii_digit() && y.is_ascii_digit())
+            .then(|| i64::from(x - b'0') * 10 + i64::from(y - b'0'))
+    };
+    let (Some(h), Some(m)) = (num(1), num(4)) else {
+        return 0;
+    };
+    match b[0] {
+        b'+' => (h * 60 + m) * 60,
+        b'-' => -(h * 60 + m) * 60,
+        _ => 0,
+    }
+}
+
+fn push2(out: &mut Vec<u8>, v: u32) {
+    out.push(b'0' + (v / 10 % 10) as u8);
+    out.push(b'0' + (v % 10) as u8);
+}
+
+/// DRF `DateTimeField.to_representation` of `usec` in the zone `offset_secs` east of UTC:
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff]±HH:MM`, `Z` for a zero offset, no fraction when the
+/// microseconds are 0. Unquoted.
+pub fn write_datetime(out: &mut Vec<u8>, usec: i64, offset_secs: i64) {
+    let local = usec.saturating_add(offset_secs.saturating_mul(1_000_000));
+    let c = Civil::from_usec(local);
+    let year = c.year.clamp(0, 9999) as u32;
+    push2(out, year / 100);
+    push2(out, year % 100);
+    out.push(b'-');
+    push2(out, c.month);
+    out.push(b'-');
+    push2(out, c.day);
+    out.push(b'T');
+    push2(out, c.hour);
+    out.push(b':');
+    push2(out, c.minute);
+    out.push(b':');
+    push2(out, c.second);
+    if c.micro != 0 {
+        out.push(b'.');
+        let mut digits = [b'0'; 6];
+        let mut v = c.micro;
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend_from_slice(&digits);
+    }
+    if offset_secs == 0 {
+        out.push(b'Z');
+    } else {
+        out.push(if offset_secs < 0 { b'-' } else { b'+' });
+        let minutes = (offset_secs.unsigned_abs() / 60) as u32;
+        push2(out, minutes / 60);
+        out.push(b':');
+        push2(out, minutes % 60);
+    }
+}
+
+fn write_quoted_datetime(out: &mut Vec<u8>, usec: i64, offset_secs: i64) {
+    out.push(b'"');
+    write_datetime(out, usec, offset_secs);
+    out.push(b'"');
+}
+
+/// Django's `escape`: `&`, `<`, `>`, `"`, `'`.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What encoders need besides the data.
+pub struct Ctx<'a> {
+    pub ids: &'a IdMap,
+    pub offset_secs: i64,
+}
+
+/// The User object of spec §5.
+pub fn write_user(out: &mut Vec<u8>, ctx: &Ctx<'_>, user: &User) -> Result<(), IdMapError> {
+    out.extend_from_slice(b"{\"id\":");
+    write_int(out, ctx.ids.int_of(Kind::User, &user.id)?);
+    out.extend_from_slice(b",\"username\":");
+    write_drf_str(out, &user.username);
+    out.extend_from_slice(b",\"real_name\":");
+    write_drf_str(out, user.name.as_deref().unwrap_or(""));
+    out.extend_from_slice(b",\"avatar\":");
+    match &user.avatar_url {
+        Some(url) => write_drf_str(out, url),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"ext_id\":");
+    write_drf_str(out, &user.id);
+    out.extend_from_slice(
+        b",\"date_joined\":null,\"bio\":\"\",\"location\":\"\",\"description\":\"\",\
+\"gender\":\"Unspecified\",\"website\":\"\",\"tags\":[],\"reputation\":0,\
+\"community_badge\":false,\"deleted\":false}",
+    );
+    Ok(())
+}
+
+/// The File object of spec §5.
+pub fn write_file(out: &mut Vec<u8>, file: &Attachment) {
+    let opt_str = |out: &mut Vec<u8>, v: Option<&str>| match v {
+        Some(s) => write_drf_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    };
+    out.extend_from_slice(b"{\"uuid\":");
+    write_drf_str(out, &file.id);
+    out.extend_from_slice(b",\"filename\":");
+    opt_str(out, file.name.as_deref());
+    out.extend_from_slice(b",\"filesize\":");
+    match file.size {
+        Some(n) => write_int(out, n),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"mimetype\":");
+    opt_str(out, file.mime_type.as_deref());
+    out.extend_from_slice(b",\"duration\":");
+    match file.duration_secs {
+        Some(n) => write_int(out, n),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"url\":");
+    opt_str(out, file.url.as_deref());
+    out.extend_from_slice(b",\"thumbnail\":");
+    opt_str(out, file.thumbnail_url.as_deref());
+    out.push(b'}');
+}
+
+/// One message item: `id, message, sender, receiver, created_at, status, thread_id, file,
+/// group`.
+pub fn write_message(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<(), IdMapError> {
+    out.extend_from_slice(b"{\"id\":");
+    write_int(out, ctx.ids.int_of(Kind::Message, &m.id)?);
+    out.extend_from_slice(b",\"message\":");
+    match &m.html {
+        Some(html) => write_drf_str(out, html),
+        None => write_drf_str(out, &html_escape(&m.text)),
+    }
+    out.extend_from_slice(b",\"sender\":");
+    write_user(out, ctx, &m.author)?;
+    out.extend_from_slice(b",\"receiver\":");
+    match (&m.recipient, &m.group_id) {
+        (Some(user), None) => write_user(out, ctx, user)?,
+        _ => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"created_at\":");
+    write_quoted_datetime(out, m.created_usec, ctx.offset_secs);
+    out.extend_from_slice(b",\"status\":");
+    out.extend_from_slice(match m.status {
+        MessageStatus::Visible => b"\"created\"",
+        MessageStatus::Hidden => b"\"hidden\"",
+        MessageStatus::Deleted => b"\"deleted\"",
+    });
+    out.extend_from_slice(b",\"thread_id\":");
+    write_int(out, ctx.ids.int_of(Kind::Room, &m.room_id)?);
+    out.extend_from_slice(b",\"file\":");
+    match m.attachments.first() {
+        Some(file) => write_file(out, file),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"group\":");
+    match &m.group_id {
+        Some(gid) => {
+            out.extend_from_slice(b"{\"id\":");
+            write_int(out, ctx.ids.int_of(Kind::Group, gid)?);
+            out.extend_from_slice(b",\"name\":");
+            write_drf_str(out, gid);
+            out.push(b'}');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// One snippet item (a conversation as its latest message): `id, headline, sender, receiver,
+/// created_at, last_message_at, thread_status`.
+pub fn write_snippet(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<(), IdMapError> {
+    let info = ConversationInfo::of(m);
+    out.extend_from_slice(b"{\"id\":");
+    write_int(out, ctx.ids.int_of(Kind::Room, &m.room_id)?);
+    out.extend_from_slice(b",\"headline\":");
+    write_drf_str(out, &m.text);
+    out.extend_from_slice(b",\"sender\":");
+    write_user(out, ctx, &m.author)?;
+    out.extend_from_slice(b",\"receiver\":");
+    match (&m.recipient, &m.group_id) {
+        (Some(user), None) => write_user(out, ctx, user)?,
+        _ => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"created_at\":");
+    let first = info.map_or(m.created_usec, |i| i.first_usec);
+    write_quoted_datetime(out, first, ctx.offset_secs);
+    out.extend_from_slice(b",\"last_message_at\":");
+    write_quoted_datetime(out, m.created_usec, ctx.offset_secs);
+    out.extend_from_slice(b",\"thread_status\":");
+    out.extend_from_slice(if info.is_some_and(|i| i.unread) {
+        b"\"new\"}"
+    } else {
+        b"\"seen\"}"
+    });
+    Ok(())
+}
+
+/// One result item writer.
+pub type WriteItem = fn(&mut Vec<u8>, &Ctx<'_>, &Message) -> Result<(), IdMapError>;
+
+/// `{"count":C,"next":..,"previous":..,"results":[..]}` with `messages` in the given order,
+/// each written by `item`.
+pub fn write_page<'m>(
+    out: &mut Vec<u8>,
+    ctx: &Ctx<'_>,
+    count: u64,
+    next: Option<&str>,
+    previous: Option<&str>,
+    messages: impl Iterator<Item = &'m Message>,
+    item: WriteItem,
+) -> Result<(), IdMapError> {
+    out.extend_from_slice(b"{\"count\":");
+    write_int(out, count);
+    for (key, link) in [
+        (&b",\"next\":"[..], next),
+        (&b",\"previous\":"[..], previous),
+    ] {
+        out.extend_from_slice(key);
+        match link {
+            Some(url) => write_drf_str(out, url),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.extend_from_slice(b",\"results\":[");
+    for (i, m) in messages.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(out, ctx, m)?;
+    }
+    out.extend_from_slice(b"]}");
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! `GET /api/v2/pm/`: "Get a Thread" (`thread`, `user` or `group`), spec §1–§5.
+
+use super::encode::{write_message, write_page, write_snippet, Ctx};
+use super::{links, params, render_error, INVALID_INTEGER};
+use crate::canonical::{
+    Credential, Error, IdBound, Order, Page, Principal, Resource, Slice, Target, ThreadQuery,
+    UserRef,
+};
+use crate::config::SelfCommunityConfig;
+use crate::dialect::{json_reply, DialectId, Endpoint, Phase, Reply, RequestView};
+use crate::idmap::{IdMap, Kind};
+use http::StatusCode;
+use ipnet::IpNet;
+use std::sync::Arc;
+
+/// The served path.
+pub const PATH: &str = "/api/v2/pm/";
+/// The same path without its trailing slash: Django's `APPEND_SLASH` redirect.
+pub const PATH_NO_SLASH: &str = "/api/v2/pm";
+
+/// The endpoint with its configuration and the id map.
+pub struct GetPm {
+    cfg: SelfCommunityConfig,
+    trusted: Vec<IpNet>,
+    ids: Arc<IdMap>,
+    offset_secs: i64,
+}
+
+impl GetPm {
+    pub fn new(cfg: &SelfCommunityConfig, trusted: &[IpNet], ids: Arc<IdMap>) -> GetPm {
+        GetPm {
+            offset_secs: super::encode::parse_offset(&cfg.utc_offset),
+            cfg: cfg.clone(),
+            trusted: trusted.to_vec(),
+            ids,
+        }
+    }
+
+    fn lookup(&self, kind: Kind, n: i128) -> Result<Option<String>, Error> {
+        let Ok(n) = i64::try_from(n) else {
+            return Ok(None);
+        };
+        self.ids
+            .id_of(kind, n)
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// The 200 body of `page` for `query` (before links: `l`, `o`).
+    fn body(
+        &self,
+        req: &RequestView<'_>,
+        query: &ThreadQuery,
+        page: &Page,
+    ) -> Result<Vec<u8>, Error> {
+        let (o, l) = match &query.slice {
+            Slice::Offset { offset, limit } => (*offset, limit.unwrap_or(self.cfg.default_limit)),
+            Slice::Cursor { limit, .. } => (0, *limit),
+        };
+        let c = page.total.unwrap_or(page.messages.len() as u64);
+        let base = links::base_url(req, &self.cfg.public_base_url, &self.trusted);
+        let (next, previous) = links::links(&base, req.query, l, o, c);
+        let ctx = Ctx {
+            ids: &self.ids,
+            offset_secs: self.offset_secs,
+        };
+        let mut out = Vec::with_capacity(512 + page.messages.len() * 900);
+        let (next, previous) = (next.as_deref(), previous.as_deref());
+        if query.target == Target::Conversations {
+            // Snippets: newest conversation first, pages not reversed.
+            write_page(
+                &mut out,
+                &ctx,
+                c,
+                next,
+                previous,
+                page.messages.iter(),
+                write_snippet,
+            )
+        } else {
+            // Threads: newest-first slices, each page oldest first.
+            write_page(
+                &mut out,
+                &ctx,
+                c,
+                next,
+                previous,
+                page.messages.iter().rev(),
+                write_message,
+            )
+        }
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(out)
+    }
+}
+
+/// The 301 of Django's `APPEND_SLASH` (spec §1): the query as received.
+pub fn redirect(req: &RequestView<'_>) -> Reply {
+    let location = match req.query {
+        Some(q) if !q.is_empty() => format!("{PATH}?{q}"),
+        _ => PATH.to_owned(),
+    };
+    json_reply(
+        StatusCode::MOVED_PERMANENTLY,
+        &[
+            ("content-type", "text/html; charset=utf-8"),
+            ("location", &location),
+        ],
+        Vec::new(),
+    )
+}
+
+impl Endpoint for GetPm {
+    fn dialect(&self) -> DialectId {
+        DialectId::SelfCommunity
+    }
+
+    fn route(&self) -> &'static str {
+        "pm"
+    }
+
+    fn phases(&self) -> &'static [Phase] {
+        &[
+            Phase::Authenticate,
+            Phase::RateLimit,
+            Phase::Method,
+            Phase::Decode,
+        ]
+    }
+
+    fn preflight(&self, req: &RequestView<'_>) -> Option<Reply> {
+        (req.path == PATH_NO_SLASH).then(|| redirect(req))
+    }
+
+    fn credentials(&self, req: &RequestView<'_>) -> Option<Credential> {
+        super::credentials(req.headers)
+    }
+
+    fn decode(&self, req: &RequestView<'_>, principal: Principal) -> Result<ThreadQuery, Error> {
+        let pairs = params::pairs(req.query);
+        let [thread, user, group, before, from] = params::ids(&pairs)
+            .map_err(|names| Error::invalid(&names.join(","), "", INVALID_INTEGER))?;
+        let target = if let Some(n) = thread {
+            Target::Room(
+                self.lookup(Kind::Room, n)?
+                    .ok_or_else(|| Error::NotFound(Resource::Room(n.to_string())))?,
+            )
+        } else if let Some(n) = user {
+            Target::Direct {
+                peer: UserRef::Id(
+                    self.lookup(Kind::User, n)?
+                        .ok_or_else(|| Error::NotFound(Resource::User(n.to_string())))?,
+                ),
+            }
+        } else if let Some(n) = group {
+            Target::Group(
+                self.lookup(Kind::Group, n)?
+                    .ok_or_else(|| Error::NotFound(Resource::Group(n.to_string())))?,
+            )
+        } else {
+            // Snippets mode: the caller's conversations; id bounds are ignored.
+            Target::Conversations
+        };
+        let snippets = target == Target::Conversations;
+        let limit = params::limit(&pairs, self.cfg.default_limit, self.cfg.max_limit);
+        let offset = params::offset(&pairs);
+        let mut q = ThreadQuery::new(principal, target);
+        q.filter.include_hidden = true;
+        q.filter.include_deleted = false;
+        q.filter.include_replies = true;
+        // A bound naming no message is a bound outside the conversation: an empty page.
+        if let Some(n) = before.filter(|_| !snippets) {
+            q.filter.before_message = Some(IdBound {
+                id: self.lookup(Kind::Message, n)?.unwrap_or_default(),
+                inclusive: false,
+            });
+        }
+        if let Some(n) = from.filter(|_| !snippets) {
+            q.filter.after_message = Some(IdBound {
+                id: self.lookup(Kind::Message, n)?.unwrap_or_default(),
+                inclusive: true,
+            });
+        }
+        q.order = Order::Descending;
+        q.slice = Slice::Offset {
+            offset,
+            limit: Some(limit),
+        };
+        q.want_total = true;
+        Ok(q)
+    }
+
+    fn encode(&self, req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
+        match self.body(req, query, page) {
+            Ok(body) => super::json_response(StatusCode::OK, &[], body),
+            Err(e) => render_error(req, &e),
+        }
+    }
+
+    fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
+        render_error(req, error)
+    }
+}

@@ -1,0 +1,224 @@
+//! The id map: the integers SelfCommunity clients see for users, rooms (threads), groups and
+//! messages, persistent in SQLite (`int_ids(kind, id, int_id)`).
+//!
+//! - Seeds may pin an integer (`int_id`); everything else gets the next free integer of its
+//!   kind the first time it is exposed: `max(existing, pins included) + 1`, in one
+//!   `IMMEDIATE` transaction under a mutex. Rows are never deleted, so an integer is never
+//!   handed out twice and a pin is never handed out again.
+//! - Both directions are cached in concurrent maps; a hit takes no lock.
+//! - Integers stay below 2^53 (JavaScript clients).
+//!
+//! The API is synchronous (dialect encoders and decoders are): a miss costs one indexed
+//! lookup, an allocation one small write transaction. With the embedded backend the map lives
+//! in the store's database on its own connection
+//! ([`crate::backend::embedded::EmbeddedBackend::open_idmap`]), which also assigns integers
+//! to every existing object at startup so that request-time writes are rare.
+
+use dashmap::DashMap;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use std::sync::Mutex;
+
+/// Integers handed out stay below this (2^53, JavaScript's safe integer range).
+pub const LIMIT: i64 = 1 << 53;
+
+/// What an integer names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    User,
+    Room,
+    Group,
+    Message,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::User, Kind::Room, Kind::Group, Kind::Message];
+
+    /// The `kind` column value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::Room => "room",
+            Kind::Group => "group",
+            Kind::Message => "message",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The map could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum IdMapError {
+    #[error("id map database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("id map lock poisoned")]
+    Poisoned,
+    #[error("no integer left below 2^53 for kind {0}")]
+    Exhausted(&'static str),
+}
+
+/// The table, for databases that do not have it yet (a standalone map). The embedded
+/// backend's schema (version 2) creates the same table.
+const CREATE: &str = "CREATE TABLE IF NOT EXISTS int_ids (
+    kind   TEXT NOT NULL CHECK (kind IN ('user', 'room', 'group', 'message')),
+    id     TEXT NOT NULL,
+    int_id INTEGER NOT NULL CHECK (int_id >= 1 AND int_id < 9007199254740992),
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS int_ids_int ON int_ids(kind, int_id);";
+
+pub const INT_ID_OF: &str = "SELECT int_id FROM int_ids WHERE kind = ?1 AND id = ?2";
+pub const ID_OF_INT_ID: &str = "SELECT id FROM int_ids WHERE kind = ?1 AND int_id = ?2";
+pub const MAX_INT_ID: &str = "SELECT MAX(int_id) FROM int_ids WHERE kind = ?1";
+pub const INSERT: &str = "INSERT INTO int_ids (kind, id, int_id) VALUES (?1, ?2, ?3)";
+const ALL_ROWS: &str = "SELECT kind, id, int_id FROM int_ids";
+
+/// The persistent map with its caches.
+pub struct IdMap {
+    conn: Mutex<Connection>,
+    to_int: [DashMap<String, i64>; 4],
+    to_id: [DashMap<i64, String>; 4],
+}
+
+impl std::fmt::Debug for IdMap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdMap")
+            .field(
+                "cached",
+                &self.to_int.iter().map(DashMap::len).sum::<usize>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdMap {
+    /// A map on `conn` (creating the table when missing), with every stored row cached.
+    pub fn open(conn: Connection) -> Result<IdMap, IdMapError> {
+        conn.execute_batch(CREATE)?;
+        let map = IdMap {
+            conn: Mutex::new(conn),
+            to_int: Default::default(),
+            to_id: Default::default(),
+        };
+        {
+            let conn = map.lock()?;
+            let mut statement = conn.prepare(ALL_ROWS)?;
+            let mut rows = statement.query([])?;
+            while let Some(row) = rows.next()? {
+                let kind: String = row.get(0)?;
+                let id: String = row.get(1)?;
+                let n: i64 = row.get(2)?;
+                if let Some(kind) = Kind::ALL.into_iter().find(|k| k.as_str() == kind) {
+                    map.remember(kind, id, n);
+                }
+            }
+        }
+        Ok(map)
+    }
+
+    /// A private in-memory map (no pins): for gateways started without a store that keeps one.
+    pub fn in_memory() -> Result<IdMap, IdMapError> {
+        IdMap::open(Connection::open_in_memory()?)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, IdMapError> {
+        self.conn.lock().map_err(|_| IdMapError::Poisoned)
+    }
+
+    fn remember(&self, kind: Kind, id: String, n: i64) {
+        self.to_id[kind.index()].insert(n, id.clone());
+        self.to_int[kind.index()].insert(id, n);
+    }
+
+    /// The integer of `id`, handing out the next free one on first exposure.
+    pub fn int_of(&self, kind: Kind, id: &str) -> Result<i64, IdMapError> {
+        if let Some(n) = self.to_int[kind.index()].get(id) {
+            return Ok(*n);
+        }
+        let mut conn = self.lock()?;
+        // Another caller may have allocated it while this one waited for the lock.
+        if let Some(n) = self.to_int[kind.index()].get(id) {
+            return Ok(*n);
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let existing: Option<i64> = tx
+            .prepare_cached(INT_ID_OF)?
+            .query_row(rusqlite::params![kind.as_str(), id], |r| r.get(0))
+            .optional()?;
+        let n = match existing {
+            Some(n) => n,
+            None => {
+                let max: Option<i64> = tx
+                    .prepare_cached(MAX_INT_ID)?
+                    .query_row([kind.as_str()], |r| r.get(0))?;
+                let next = max.unwrap_or(0) + 1;
+                if next >= LIMIT {
+                    return Err(IdMapError::Exhausted(kind.as_str()));
+                }
+                tx.prepare_cached(INSERT)?
+                    .execute(rusqlite::params![kind.as_str(), id, next])?;
+                next
+            }
+        };
+        tx.commit()?;
+        self.remember(kind, id.to_owned(), n);
+        Ok(n)
+    }
+
+    /// The id an integer names, `None` when it names nothing (never allocates).
+    pub fn id_of(&self, kind: Kind, n: i64) -> Result<Option<String>, IdMapError> {
+        if let Some(id) = self.to_id[kind.index()].get(&n) {
+            return Ok(Some(id.clone()));
+        }
+        if !(1..LIMIT).contains(&n) {
+            return Ok(None);
+        }
+        let conn = self.lock()?;
+        let found: Option<String> = conn
+            .prepare_cached(ID_OF_INT_ID)?
+            .query_row(rusqlite::params![kind.as_str(), n], |r| r.get(0))
+            .optional()?;
+        drop(conn);
+        if let Some(id) = &found {
+            self.remember(kind, id.clone(), n);
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allocates_in_order_per_kind_and_finds_back() {
+        let map = IdMap::in_memory().unwrap();
+        assert_eq!(map.int_of(Kind::Room, "a").unwrap(), 1);
+        assert_eq!(map.int_of(Kind::Room, "b").unwrap(), 2);
+        assert_eq!(map.int_of(Kind::Room, "a").unwrap(), 1);
+        assert_eq!(map.int_of(Kind::User, "a").unwrap(), 1);
+        assert_eq!(map.id_of(Kind::Room, 2).unwrap().as_deref(), Some("b"));
+        assert_eq!(map.id_of(Kind::Room, 3).unwrap(), None);
+        assert_eq!(map.id_of(Kind::Group, 1).unwrap(), None);
+        assert_eq!(map.id_of(Kind::Room, 0).unwrap(), None);
+        assert_eq!(map.id_of(Kind::Room, -5).unwrap(), None);
+        assert_eq!(map.id_of(Kind::Room, LIMIT).unwrap(), None);
+    }
+
+    #[test]
+    fn allocation_goes_past_pins() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(CREATE).unwrap();
+        conn.execute(INSERT, rusqlite::params!["user", "pinned", 101])
+            .unwrap();
+        let map = IdMap::open(conn).unwrap();
+        assert_eq!(
+            map.id_of(Kind::User, 101).unwrap().as_deref(),
+            Some("pinned")
+        );
+        assert_eq!(map.int_of(Kind::User, "pinned").unwrap(), 101);
+        assert_eq!(map.int_of(Kind::User, "new").unwrap(), 102);
+    }
+}
