@@ -1,0 +1,287 @@
+//! `render_error` (every row of spec §6), routing (§1), credentials (§2), and a property
+//! test of the decoder on arbitrary paths and query strings.
+
+use super::*;
+use crate::canonical::{AuthFailure, Principal};
+use http::Method;
+
+fn render(err: &Error) -> (u16, String, Option<String>) {
+    let headers = HeaderMap::new();
+    let method = Method::GET;
+    let req = RequestView {
+        method: &method,
+        path: "/1/messages/x",
+        query: None,
+        headers: &headers,
+        peer: None,
+        now_usec: 0,
+    };
+    let reply = render_error(&req, err);
+    let h = reply.headers();
+    assert_eq!(h["content-type"], "application/json");
+    assert!(h.get("www-authenticate").is_none());
+    assert!(h.get("retry-after").is_none());
+    let allow = h
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (
+        reply.status().as_u16(),
+        String::from_utf8(reply.body().to_vec()).unwrap(),
+        allow,
+    )
+}
+
+fn body(status: u16, error: &str, description: &str) -> String {
+    format!(r#"{{"error":"{error}","error_code":{status},"error_description":"{description}"}}"#)
+}
+
+#[test]
+fn every_error_row() {
+    let rows: Vec<(Error, u16, &str, String)> = vec![
+        (Error::RouteNotFound, 404, "Not Found", "Not found".into()),
+        (
+            Error::MethodNotAllowed {
+                method: "POST".into(),
+            },
+            405,
+            "Method Not Allowed",
+            "Method not allowed".into(),
+        ),
+        (
+            Error::Unauthenticated(AuthFailure::Missing),
+            401,
+            "Unauthorized",
+            "Invalid access token".into(),
+        ),
+        (
+            Error::Unauthenticated(AuthFailure::Invalid),
+            401,
+            "Unauthorized",
+            "Invalid access token".into(),
+        ),
+        (
+            Error::RateLimited {
+                retry_after_ms: 1500,
+            },
+            503,
+            "Service Unavailable",
+            "Over Rate Limit".into(),
+        ),
+        (
+            Error::missing("company_id"),
+            400,
+            "Bad Request",
+            "Missing company_id".into(),
+        ),
+        (
+            Error::invalid("count", "0", "Invalid count"),
+            400,
+            "Bad Request",
+            "Invalid count".into(),
+        ),
+        (
+            Error::invalid("sort_by", "x", "Invalid sorted_by"),
+            400,
+            "Bad Request",
+            "Invalid sorted_by".into(),
+        ),
+        (
+            Error::invalid("max_updated_usec", "x", "Invalid max_updated_usec"),
+            400,
+            "Bad Request",
+            "Invalid max_updated_usec".into(),
+        ),
+        (
+            Error::Forbidden(Resource::Company("acme".into())),
+            403,
+            "Forbidden",
+            "Not authorized: acme".into(),
+        ),
+        (
+            Error::NotFound(Resource::Room("nope".into())),
+            404,
+            "Not Found",
+            "Thread not found".into(),
+        ),
+        (
+            Error::Forbidden(Resource::Room("0tJCEAP50Oj".into())),
+            403,
+            "Forbidden",
+            "Not authorized: 0tJCEAP50Oj".into(),
+        ),
+        (
+            Error::BackendUnavailable("down".into()),
+            502,
+            "Bad Gateway",
+            "Upstream unavailable".into(),
+        ),
+        (
+            Error::BadBackendAnswer("junk".into()),
+            502,
+            "Bad Gateway",
+            "Upstream unavailable".into(),
+        ),
+        (
+            Error::BackendTimeout,
+            504,
+            "Gateway Timeout",
+            "Upstream timed out".into(),
+        ),
+        (
+            Error::Internal("boom".into()),
+            500,
+            "Internal Server Error",
+            "Internal error".into(),
+        ),
+        (
+            Error::PayloadTooLarge,
+            413,
+            "Payload Too Large",
+            "Request body too large".into(),
+        ),
+    ];
+    for (err, status, error, description) in rows {
+        let (s, b, allow) = render(&err);
+        assert_eq!(s, status, "{err:?}");
+        assert_eq!(b, body(status, error, &description), "{err:?}");
+        assert_eq!(allow.is_some(), status == 405, "{err:?}");
+        if status == 405 {
+            assert_eq!(allow.as_deref(), Some("GET, HEAD"));
+        }
+    }
+}
+
+#[test]
+fn echoes_ids_as_received_and_escapes_them() {
+    let (_, b, _) = render(&Error::Forbidden(Resource::Company("a\"b".into())));
+    assert_eq!(
+        b,
+        r#"{"error":"Forbidden","error_code":403,"error_description":"Not authorized: a\"b"}"#
+    );
+}
+
+#[test]
+fn routes() {
+    assert_eq!(
+        route("/1/admin/messages/vCPRIcENZyp"),
+        Some((Which::Admin, "vCPRIcENZyp"))
+    );
+    assert_eq!(
+        route("/1/messages/a_b-C9"),
+        Some((Which::Automation, "a_b-C9"))
+    );
+    let long = "x".repeat(64);
+    assert_eq!(
+        route(&format!("/1/messages/{long}")),
+        Some((Which::Automation, long.as_str()))
+    );
+    for bad in [
+        "/1/messages/",
+        "/1/messages/abc/",
+        "/1/messages/abc/def",
+        "/1/messages/a%20b",
+        "/1/messages/a.b",
+        "/1/admin/messages/",
+        "/1/admin/messages",
+        "/1/threads/abc",
+        "/1/",
+        "/1/Messages/abc",
+    ] {
+        assert_eq!(route(bad), None, "{bad}");
+    }
+    assert_eq!(route(&format!("/1/messages/{long}x")), None);
+    let face = Quip::new(&QuipConfig::default());
+    assert!(face.resolve("/1/messages/abc").is_some());
+    assert!(face.resolve("/1/admin/messages/abc").is_some());
+    assert!(face.resolve("/1/messages/abc/").is_none());
+    assert_eq!(face.prefixes(), &["/1/"]);
+    assert!(face.endpoints().is_empty());
+}
+
+fn bearer(value: &str) -> Option<Credential> {
+    let mut h = HeaderMap::new();
+    h.insert("authorization", http::HeaderValue::from_str(value).unwrap());
+    credentials(&h)
+}
+
+#[test]
+fn bearer_credentials() {
+    let t = |s: &str| Some(Credential::Bearer { token: s.into() });
+    assert_eq!(bearer("Bearer abc"), t("abc"));
+    assert_eq!(bearer("bearer abc"), t("abc"));
+    assert_eq!(bearer("BEARER  abc"), t("abc"));
+    assert_eq!(bearer("Basic abc"), None);
+    assert_eq!(bearer("Bearer"), None);
+    assert_eq!(bearer("Bearer "), None);
+    assert_eq!(bearer("abc"), None);
+    assert_eq!(credentials(&HeaderMap::new()), None);
+}
+
+/// Asserts the spec's error envelope: three keys in order, `error_code` = status.
+fn assert_envelope(status: u16, body: &[u8]) {
+    let text = std::str::from_utf8(body).expect("UTF-8");
+    let v: serde_json::Value = serde_json::from_str(text).expect("JSON");
+    let o = v.as_object().expect("object");
+    let keys: Vec<&str> = o.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["error", "error_code", "error_description"], "{text}");
+    assert_eq!(o["error_code"].as_u64(), Some(u64::from(status)), "{text}");
+    assert!(
+        o["error"].is_string() && o["error_description"].is_string(),
+        "{text}"
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn decoder_never_panics_and_errors_are_well_formed(
+        path in proptest::prop_oneof![
+            "/1/(admin/)?messages/[A-Za-z0-9_%./-]{0,70}",
+            "/1/.{0,40}",
+            ".{0,80}",
+        ],
+        query in proptest::option::of(
+            "((company_id|count|sorted_by|sort_by|max_created_usec|max_updated_usec|\
+              updated_since_usec|last_updated_since_usec|message_type|include_deleted|x)\
+              =[-+%0-9A-Za-z&=.]{0,24}&?){0,6}|.{0,60}"
+        ),
+    ) {
+        let face = Quip::new(&QuipConfig::default());
+        let headers = HeaderMap::new();
+        let method = Method::GET;
+        let req = RequestView {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            headers: &headers,
+            peer: None,
+            now_usec: 0,
+        };
+        let principal = Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            admin_of: Vec::new(),
+        };
+        match face.resolve(&path) {
+            None => {
+                let reply = face.render_error(&req, &Error::RouteNotFound);
+                proptest::prop_assert_eq!(reply.status().as_u16(), 404);
+                assert_envelope(404, reply.body());
+            }
+            Some(ep) => match ep.decode(&req, principal) {
+                Ok(q) => {
+                    let limit = match q.slice {
+                        crate::canonical::Slice::Offset { limit, .. } => limit,
+                        _ => None,
+                    };
+                    proptest::prop_assert!(matches!(limit, Some(1..=100)));
+                }
+                Err(e) => {
+                    let reply = ep.render_error(&req, &e);
+                    proptest::prop_assert_eq!(reply.status().as_u16(), 400);
+                    assert_envelope(400, reply.body());
+                }
+            },
+        }
+    }
+}
