@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 use threadgate::backend::embedded::EmbeddedBackend;
 use threadgate::config::Config;
 
-const ANA: (&str, &str) = ("vSt4xaDt4dQRTjJYe", "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC");
+const ANA: (&str, &str) = (
+    "vSt4xaDt4dQRTjJYe",
+    "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC",
+);
 
 struct Case {
     name: &'static str,
@@ -108,7 +111,10 @@ fn main() {
                 headers: true,
             },
         ];
-        println!("{connections} connections, {seconds} s per case, {} cores", num_cpus());
+        println!(
+            "{connections} connections, {seconds} s per case, {} cores",
+            num_cpus()
+        );
         let mut baseline = None;
         for case in &cases {
             let (rate, p50, p99) = drive(case, connections, seconds).await;

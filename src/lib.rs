@@ -9,6 +9,8 @@ pub mod backend;
 pub mod canonical;
 pub mod config;
 pub mod dialect;
+pub mod idmap;
 pub mod json;
+pub mod ratelimit;
 pub mod server;
 pub mod telemetry;

@@ -6,7 +6,9 @@
 //! code is pure: no I/O, no clock reads except through [`RequestView`]. The request pipeline
 //! (`crate::server::pipeline`) runs the phases in the order each endpoint declares.
 
+pub mod quip;
 pub mod rocketchat;
+pub mod selfcommunity;
 
 use crate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
 use bytes::Bytes;
@@ -99,6 +101,27 @@ pub trait Endpoint: Send + Sync + 'static {
     fn retry(&self, _query: &ThreadQuery, _error: &Error) -> Option<ThreadQuery> {
         None
     }
+
+    /// The [`Phase::RateLimit`] check for `principal` (`None` when the endpoint limits before
+    /// it authenticates) calling from `client` (the address [`crate::ratelimit::client_ip`]
+    /// found, `None` when unknown). The default limits nothing.
+    fn rate_limit(
+        &self,
+        _req: &RequestView<'_>,
+        _principal: Option<&Principal>,
+        _client: Option<std::net::IpAddr>,
+    ) -> RateOutcome {
+        RateOutcome::default()
+    }
+}
+
+/// What a rate-limit check decided for one request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateOutcome {
+    /// Headers added to every response of this request from now on (success and errors).
+    pub headers: Vec<(&'static str, String)>,
+    /// The refusal (usually [`Error::RateLimited`]) when over the limit.
+    pub refused: Option<Error>,
 }
 
 /// A dialect as the router sees it: the paths it claims and its error envelope for requests

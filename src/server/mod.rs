@@ -36,14 +36,24 @@ pub struct Gateway {
 
 impl Gateway {
     /// The shared state for `config` in front of `backend`; `backend_ok` is the result of
-    /// the first readiness probe.
+    /// the first readiness probe. SelfCommunity integers come from the backend's id map, or
+    /// from a map in memory for a backend that keeps none.
     pub fn new(
         config: Config,
         backend: Arc<dyn Backend>,
         backend_ok: bool,
     ) -> Result<Gateway, StartError> {
+        let ids = match backend
+            .id_map()
+            .map_err(|e| StartError::Backend(e.to_string()))?
+        {
+            Some(ids) => ids,
+            None => Arc::new(
+                crate::idmap::IdMap::in_memory().map_err(|e| StartError::Backend(e.to_string()))?,
+            ),
+        };
         Ok(Gateway {
-            router: Router::new(dialects(&config)),
+            router: Router::new(dialects(&config, &ids)),
             metrics: Metrics::new()?,
             backend,
             backend_ok: AtomicBool::new(backend_ok),
@@ -81,22 +91,27 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
 }
 
-/// Opens the configured backend (seeding it when new), with fault injection if configured.
+/// Opens the configured backend (seeding it when new, and assigning SelfCommunity integers
+/// to everything in it), with fault injection if configured.
 pub async fn build_backend(config: &Config) -> Result<Arc<dyn Backend>, StartError> {
     let backend: Arc<dyn Backend> = match config.backend.kind {
         BackendKind::Embedded => {
             let cfg = config.backend.clone();
             let store = tokio::task::spawn_blocking(move || {
                 let seed = (!cfg.seed.is_empty()).then(|| std::path::PathBuf::from(&cfg.seed));
-                crate::backend::embedded::EmbeddedBackend::open_and_seed(
+                let store = crate::backend::embedded::EmbeddedBackend::open_and_seed(
                     &cfg.path,
                     cfg.read_connections,
                     seed.as_deref(),
                 )
+                .map_err(|e| e.to_string())?;
+                // Bulk assignment on this blocking thread, not on the first request.
+                store.id_map().map_err(|e| e.to_string())?;
+                Ok::<_, String>(store)
             })
             .await
             .map_err(|e| StartError::Backend(e.to_string()))?
-            .map_err(|e| StartError::Backend(e.to_string()))?;
+            .map_err(StartError::Backend)?;
             Arc::new(store)
         }
     };
@@ -118,8 +133,15 @@ pub fn wrap_backend(config: &Config, backend: Arc<dyn Backend>) -> Arc<dyn Backe
 }
 
 /// The dialects the gateway serves, as configured.
-pub fn dialects(config: &Config) -> Vec<Arc<dyn DialectFace>> {
-    vec![Arc::new(RocketChat::new(&config.rocketchat))]
+pub fn dialects(config: &Config, ids: &Arc<crate::idmap::IdMap>) -> Vec<Arc<dyn DialectFace>> {
+    vec![
+        Arc::new(crate::dialect::selfcommunity::SelfCommunity::new(
+            config,
+            ids.clone(),
+        )),
+        Arc::new(RocketChat::new(&config.rocketchat)),
+        Arc::new(crate::dialect::quip::Quip::new(&config.quip)),
+    ]
 }
 
 /// A running gateway: its bound addresses and the handle to stop it.

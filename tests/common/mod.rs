@@ -129,3 +129,14 @@ pub fn golden(name: &str, actual: &str) {
         path.display()
     );
 }
+
+/// The demo store with its id map (SelfCommunity tests: the integers of the seed's pins and
+/// of the start-up assignment).
+pub fn demo_store_with_idmap() -> (Arc<dyn Backend>, Arc<threadgate::idmap::IdMap>) {
+    let store = demo_store();
+    let ids = store
+        .id_map()
+        .expect("id map opens")
+        .expect("the store keeps one");
+    (store, ids)
+}
