@@ -183,33 +183,13 @@ impl Message {
 }
 
 /// What a [`super::Target::Conversations`] page says about a conversation besides its latest
-/// message; kept in that message's `extra` under [`ConversationInfo::EXTRA_KEY`].
+/// message ([`Page::conversations`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationInfo {
     /// When the conversation's first message (same filter) was created.
     pub first_usec: i64,
     /// The backend knows of messages the caller has not read.
     pub unread: bool,
-}
-
-impl ConversationInfo {
-    /// The `extra` key (not a dialect name, so no dialect echoes it).
-    pub const EXTRA_KEY: &'static str = "$conversation";
-
-    /// Stores `self` in `message.extra`.
-    pub fn attach(&self, message: &mut Message) {
-        if let Ok(value) = serde_json::to_value(self) {
-            message.extra.insert(Self::EXTRA_KEY.to_owned(), value);
-        }
-    }
-
-    /// The info a conversations page put on `message`.
-    pub fn of(message: &Message) -> Option<ConversationInfo> {
-        message
-            .extra
-            .get(Self::EXTRA_KEY)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-    }
 }
 
 /// Unread information for the caller (Rocket.Chat `unreads=true`).
@@ -226,4 +206,7 @@ pub struct Page {
     /// Matching messages before slicing, when asked for and known.
     pub total: Option<u64>,
     pub unreads: Option<Unreads>,
+    /// For [`super::Target::Conversations`]: one entry per message, in the same order (each
+    /// message is its conversation's latest). Empty for every other target.
+    pub conversations: Vec<ConversationInfo>,
 }

@@ -60,8 +60,8 @@ pub enum Target {
     /// caller is a member of that have a message matching the filter's status and replies
     /// rules (time and id bounds are ignored). The page holds each conversation's latest
     /// such message, ordered by (created, id) in `order`, sliced by `slice`; `total` counts
-    /// conversations. Each message carries a
-    /// [`ConversationInfo`](crate::canonical::ConversationInfo) in its `extra`.
+    /// conversations; [`Page::conversations`](crate::canonical::Page::conversations) says
+    /// more about each.
     Conversations,
 }
 

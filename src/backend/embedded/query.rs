@@ -119,6 +119,7 @@ fn empty_page(q: &ThreadQuery) -> Page {
             first: None,
             not_loaded: 0,
         }),
+        conversations: Vec::new(),
     }
 }
 
@@ -291,6 +292,7 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
         messages,
         total,
         unreads,
+        conversations: Vec::new(),
     })
 }
 
@@ -339,36 +341,36 @@ fn conversations(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
             ..Values::default()
         };
         let group_id = room.group_id.as_deref();
-        let Some(mut last) = select(conn, &newest, &values, group_id)?.into_iter().next() else {
+        let Some(last) = select(conn, &newest, &values, group_id)?.into_iter().next() else {
             continue;
         };
         let first_usec = select(conn, &oldest, &values, group_id)?
             .first()
             .map_or(last.created_usec, |m| m.created_usec);
-        ConversationInfo {
+        let info = ConversationInfo {
             first_usec,
             unread: false,
-        }
-        .attach(&mut last);
-        items.push(last);
+        };
+        items.push((last, info));
     }
-    items.sort_by(|a, b| (a.created_usec, &a.id).cmp(&(b.created_usec, &b.id)));
+    items.sort_by(|(a, _), (b, _)| (a.created_usec, &a.id).cmp(&(b.created_usec, &b.id)));
     if q.order == Order::Descending {
         items.reverse();
     }
     let total = items.len() as u64;
-    let messages = match &q.slice {
-        Slice::Offset { offset, limit } => {
-            let skip = usize::try_from(*offset).unwrap_or(usize::MAX);
-            let take = limit.map_or(usize::MAX, |l| l as usize);
-            items.into_iter().skip(skip).take(take).collect()
-        }
-        Slice::Cursor { limit, .. } => items.into_iter().take(*limit as usize).collect(),
+    let (skip, take) = match &q.slice {
+        Slice::Offset { offset, limit } => (
+            usize::try_from(*offset).unwrap_or(usize::MAX),
+            limit.map_or(usize::MAX, |l| l as usize),
+        ),
+        Slice::Cursor { limit, .. } => (0, *limit as usize),
     };
+    let (messages, conversations) = items.into_iter().skip(skip).take(take).unzip();
     Ok(Page {
         messages,
         total: q.want_total.then_some(total),
         unreads: None,
+        conversations,
     })
 }
 

@@ -232,8 +232,12 @@ pub fn write_message(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<()
 
 /// One snippet item (a conversation as its latest message): `id, headline, sender, receiver,
 /// created_at, last_message_at, thread_status`.
-pub fn write_snippet(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<(), IdMapError> {
-    let info = ConversationInfo::of(m);
+pub fn write_snippet(
+    out: &mut Vec<u8>,
+    ctx: &Ctx<'_>,
+    m: &Message,
+    info: Option<&ConversationInfo>,
+) -> Result<(), IdMapError> {
     out.extend_from_slice(b"{\"id\":");
     write_int(out, ctx.ids.int_of(Kind::Room, &m.room_id)?);
     out.extend_from_slice(b",\"headline\":");
@@ -260,18 +264,17 @@ pub fn write_snippet(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<()
 }
 
 /// One result item writer.
-pub type WriteItem = fn(&mut Vec<u8>, &Ctx<'_>, &Message) -> Result<(), IdMapError>;
 
 /// `{"count":C,"next":..,"previous":..,"results":[..]}` with `messages` in the given order,
 /// each written by `item`.
-pub fn write_page<'m>(
+pub fn write_page<T>(
     out: &mut Vec<u8>,
     ctx: &Ctx<'_>,
     count: u64,
     next: Option<&str>,
     previous: Option<&str>,
-    messages: impl Iterator<Item = &'m Message>,
-    item: WriteItem,
+    items: impl Iterator<Item = T>,
+    item: impl Fn(&mut Vec<u8>, &Ctx<'_>, T) -> Result<(), IdMapError>,
 ) -> Result<(), IdMapError> {
     out.extend_from_slice(b"{\"count\":");
     write_int(out, count);
@@ -286,11 +289,11 @@ pub fn write_page<'m>(
         }
     }
     out.extend_from_slice(b",\"results\":[");
-    for (i, m) in messages.enumerate() {
+    for (i, it) in items.enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        item(out, ctx, m)?;
+        item(out, ctx, it)?;
     }
     out.extend_from_slice(b"]}");
     Ok(())

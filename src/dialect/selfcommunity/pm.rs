@@ -73,8 +73,11 @@ impl GetPm {
                 c,
                 next,
                 previous,
-                page.messages.iter(),
-                write_snippet,
+                page.messages
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| (m, page.conversations.get(i))),
+                |out, ctx, (m, info)| write_snippet(out, ctx, m, info),
             )
         } else {
             // Threads: newest-first slices, each page oldest first.

@@ -141,6 +141,7 @@ fn encoded_ids(query: &str) -> (u16, Vec<String>, Option<String>) {
         },
         total: None,
         unreads: None,
+        conversations: Vec::new(),
     };
     let reply = ep.encode(&req, &q, &page);
     let v: serde_json::Value = serde_json::from_slice(reply.body()).unwrap();

@@ -272,6 +272,7 @@ fn encode_with_and_without_unreads() {
             first: Some(msg("a", 1_000)),
             not_loaded: 3,
         }),
+        conversations: Vec::new(),
     };
     let mut out = Vec::new();
     encode_dm_page(&mut out, &page, false);

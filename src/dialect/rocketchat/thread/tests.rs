@@ -296,6 +296,7 @@ fn endpoint_encodes_pages_with_headers() {
         messages: Vec::new(),
         total: Some(3),
         unreads: None,
+        conversations: Vec::new(),
     };
     let reply = ep.encode(&req, &q, &page);
     assert_eq!(reply.status(), StatusCode::OK);
