@@ -222,6 +222,25 @@ pub struct SelfCommunityConfig {
     /// Overrides scheme and host of paging links and prefixes their path (a gateway mounted
     /// under a sub-path of a reverse proxy); empty = from the request.
     pub public_base_url: String,
+    /// Off unless present.
+    pub rate_limit: Option<SelfCommunityRateLimit>,
+}
+
+/// DRF's user throttle: `calls` per `window_ms` for each authenticated user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SelfCommunityRateLimit {
+    pub calls: u32,
+    pub window_ms: u64,
+}
+
+impl Default for SelfCommunityRateLimit {
+    fn default() -> Self {
+        SelfCommunityRateLimit {
+            calls: 60,
+            window_ms: 60_000,
+        }
+    }
 }
 
 impl Default for SelfCommunityConfig {
@@ -231,6 +250,7 @@ impl Default for SelfCommunityConfig {
             max_limit: 100,
             utc_offset: "+00:00".into(),
             public_base_url: String::new(),
+            rate_limit: None,
         }
     }
 }
@@ -390,6 +410,14 @@ impl Config {
                 return Err(bad(
                     "quip.rate_limit",
                     "calls and windows must be at least 1",
+                ));
+            }
+        }
+        if let Some(rl) = &self.selfcommunity.rate_limit {
+            if rl.calls == 0 || rl.window_ms == 0 {
+                return Err(bad(
+                    "selfcommunity.rate_limit",
+                    "calls and window_ms must be at least 1",
                 ));
             }
         }

@@ -376,3 +376,47 @@ async fn upstream_unavailable_is_503() {
     running.shutdown();
     running.wait().await;
 }
+
+// ---- throttling (`[selfcommunity.rate_limit]`) --------------------------------------------
+
+#[tokio::test]
+async fn the_call_past_the_user_throttle_is_429_with_retry_after() {
+    let gw = Gw::start(|c| {
+        c.selfcommunity.rate_limit = Some(threadgate::config::SelfCommunityRateLimit {
+            calls: 3,
+            window_ms: 60_000,
+        })
+    })
+    .await;
+    for _ in 0..3 {
+        let a = as_user(&gw, ANA, "thread=501&limit=1").await;
+        assert_eq!(a.status, 200);
+        assert_eq!(a.header("retry-after"), None);
+        assert_eq!(a.header("x-ratelimit-limit"), None, "DRF sends no such headers");
+    }
+    let a = as_user(&gw, ANA, "thread=501&limit=1").await;
+    assert_eq!(a.status, 429);
+    assert_sc_headers(&a);
+    let n: u64 = a.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&n), "{n}");
+    let unit = if n == 1 { "second" } else { "seconds" };
+    assert_eq!(
+        a.body,
+        format!(r#"{{"detail":"Request was throttled. Expected available in {n} {unit}."}}"#)
+    );
+    // Authentication comes first: a bad token is 401, not throttled.
+    let a = as_user(&gw, "nope", "thread=501").await;
+    assert_eq!(a.status, 401);
+    // The window is per user.
+    let a = as_user(&gw, PRIYA, "thread=503&limit=1").await;
+    assert_eq!(a.status, 200);
+}
+
+#[tokio::test]
+async fn no_throttle_unless_configured() {
+    let gw = Gw::default().await;
+    for _ in 0..70 {
+        let a = as_user(&gw, ANA, "thread=501&limit=1").await;
+        assert_eq!(a.status, 200);
+    }
+}

@@ -7,8 +7,9 @@ use crate::canonical::{
     UserRef,
 };
 use crate::config::SelfCommunityConfig;
-use crate::dialect::{json_reply, DialectId, Endpoint, Phase, Reply, RequestView};
+use crate::dialect::{json_reply, DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView};
 use crate::idmap::{IdMap, Kind};
+use crate::ratelimit::{FixedWindow, DEFAULT_MAX_ENTRIES};
 use http::StatusCode;
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -24,6 +25,8 @@ pub struct GetPm {
     trusted: Vec<IpNet>,
     ids: Arc<IdMap>,
     offset_secs: i64,
+    /// DRF's user throttle (`[selfcommunity.rate_limit]`): a fixed window per user id.
+    limiter: Option<FixedWindow<String>>,
 }
 
 impl GetPm {
@@ -33,6 +36,10 @@ impl GetPm {
             cfg: cfg.clone(),
             trusted: trusted.to_vec(),
             ids,
+            limiter: cfg
+                .rate_limit
+                .as_ref()
+                .map(|rl| FixedWindow::new(rl.calls, rl.window_ms, DEFAULT_MAX_ENTRIES)),
         }
     }
 
@@ -128,6 +135,27 @@ impl Endpoint for GetPm {
             Phase::Method,
             Phase::Decode,
         ]
+    }
+
+    /// 429 with `Retry-After` (rendered by `render_error`) past the configured calls per
+    /// window; DRF sends no rate-limit headers on other responses.
+    fn rate_limit(
+        &self,
+        req: &RequestView<'_>,
+        principal: Option<&Principal>,
+        _client: Option<std::net::IpAddr>,
+    ) -> RateOutcome {
+        let (Some(limiter), Some(who)) = (&self.limiter, principal) else {
+            return RateOutcome::default();
+        };
+        let now_ms = u64::try_from(req.now_usec.div_euclid(1000)).unwrap_or(0);
+        let verdict = limiter.hit(&who.user_id, now_ms);
+        RateOutcome {
+            headers: Vec::new(),
+            refused: (!verdict.allowed).then_some(Error::RateLimited {
+                retry_after_ms: verdict.reset_in_ms,
+            }),
+        }
     }
 
     fn preflight(&self, req: &RequestView<'_>) -> Option<Reply> {
