@@ -392,12 +392,20 @@ async fn the_call_past_the_user_throttle_is_429_with_retry_after() {
         let a = as_user(&gw, ANA, "thread=501&limit=1").await;
         assert_eq!(a.status, 200);
         assert_eq!(a.header("retry-after"), None);
-        assert_eq!(a.header("x-ratelimit-limit"), None, "DRF sends no such headers");
+        assert_eq!(
+            a.header("x-ratelimit-limit"),
+            None,
+            "DRF sends no such headers"
+        );
     }
     let a = as_user(&gw, ANA, "thread=501&limit=1").await;
     assert_eq!(a.status, 429);
     assert_sc_headers(&a);
-    let n: u64 = a.header("retry-after").expect("Retry-After").parse().unwrap();
+    let n: u64 = a
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&n), "{n}");
     let unit = if n == 1 { "second" } else { "seconds" };
     assert_eq!(
