@@ -1,12 +1,14 @@
 //! `GET /1/admin/messages/:thread_id` and `GET /1/messages/:thread_id` (spec §1–§5).
 
 use super::params::{parse_params, QuipParams};
+use super::ratelimit::{rate_limit, RateLimiter};
 use super::{credentials, json_response, render_error, route, write_messages};
 use crate::canonical::{
     Access, Credential, Error, KindFilter, Page, Principal, Slice, Target, ThreadQuery, TimeBound,
 };
-use crate::dialect::{DialectId, Endpoint, Phase, Reply, RequestView};
+use crate::dialect::{DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView};
 use http::StatusCode;
+use std::sync::Arc;
 
 /// Which of the two endpoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,11 +64,21 @@ pub fn messages_query(
 #[derive(Debug)]
 pub struct GetMessages {
     which: Which,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl GetMessages {
     pub fn new(which: Which) -> GetMessages {
-        GetMessages { which }
+        GetMessages {
+            which,
+            limiter: None,
+        }
+    }
+
+    /// The same endpoint, counted by `limiter` (none = not limited).
+    pub fn with_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     fn thread_id<'a>(&self, req: &RequestView<'a>) -> Result<&'a str, Error> {
@@ -120,6 +132,15 @@ impl Endpoint for GetMessages {
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
         render_error(req, error)
+    }
+
+    fn rate_limit(
+        &self,
+        req: &RequestView<'_>,
+        principal: Option<&Principal>,
+        _client: Option<std::net::IpAddr>,
+    ) -> RateOutcome {
+        rate_limit(self.limiter.as_deref(), self.which, req, principal)
     }
 }
 

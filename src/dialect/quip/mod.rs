@@ -4,14 +4,17 @@
 //! - [`params`]: the query string, checked in the spec's order (§3).
 //! - [`encode`]: message objects and the bare array, straight to bytes (§5).
 //! - [`messages`]: the two endpoints (§1, §4).
+//! - [`ratelimit`]: the optional per-user and per-company windows (§5, §6).
 //! - [`render_error`] (here): the only place a Quip error becomes an HTTP reply (§6).
 
 pub mod encode;
 pub mod messages;
 pub mod params;
+pub mod ratelimit;
 
 pub use encode::{write_message, write_messages};
 pub use messages::{GetMessages, Which};
+pub use ratelimit::RateLimiter;
 
 use crate::canonical::{Credential, Error, Resource};
 use crate::config::QuipConfig;
@@ -36,12 +39,15 @@ pub struct Quip {
 }
 
 impl Quip {
-    pub fn new(_cfg: &QuipConfig) -> Quip {
-        // `[quip.rate_limit]` is read by the shared limiter (not built yet); the endpoints
-        // declare the `RateLimit` phase at its place in the check order.
+    /// Both endpoints share one [`RateLimiter`] when `[quip.rate_limit]` is configured.
+    pub fn new(cfg: &QuipConfig) -> Quip {
+        let limiter = cfg
+            .rate_limit
+            .as_ref()
+            .map(|rl| Arc::new(RateLimiter::new(rl)));
         Quip {
-            admin: Arc::new(GetMessages::new(Which::Admin)),
-            automation: Arc::new(GetMessages::new(Which::Automation)),
+            admin: Arc::new(GetMessages::new(Which::Admin).with_limiter(limiter.clone())),
+            automation: Arc::new(GetMessages::new(Which::Automation).with_limiter(limiter)),
         }
     }
 }

@@ -263,9 +263,7 @@ pub fn write_snippet(
     Ok(())
 }
 
-/// One result item writer.
-
-/// `{"count":C,"next":..,"previous":..,"results":[..]}` with `messages` in the given order,
+/// `{"count":C,"next":..,"previous":..,"results":[..]}` with `items` in the given order,
 /// each written by `item`.
 pub fn write_page<T>(
     out: &mut Vec<u8>,
