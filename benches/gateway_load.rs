@@ -21,8 +21,18 @@ const ANA: (&str, &str) = (
 struct Case {
     name: &'static str,
     url: String,
-    headers: bool,
+    headers: &'static [(&'static str, &'static str)],
 }
+
+const RC_ANA: &[(&str, &str)] = &[("X-User-Id", ANA.0), ("X-Auth-Token", ANA.1)];
+const BEARER_ANA: &[(&str, &str)] = &[(
+    "Authorization",
+    "Bearer tg_bearer_ana.lima_l3jtt175u58vgxn0",
+)];
+const BEARER_MARCUS: &[(&str, &str)] = &[(
+    "Authorization",
+    "Bearer tg_bearer_marcus.wei_j5lb0aw0hrwvuk9q",
+)];
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -49,8 +59,8 @@ async fn drive(case: &Case, connections: u64, seconds: u64) -> (f64, Duration, D
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let mut req = client.get(&url);
-                if headers {
-                    req = req.header("X-User-Id", ANA.0).header("X-Auth-Token", ANA.1);
+                for (name, value) in headers {
+                    req = req.header(*name, *value);
                 }
                 let started = Instant::now();
                 let resp = req.send().await.expect("answer");
@@ -98,17 +108,32 @@ fn main() {
             Case {
                 name: "baseline: GET /livez (admin listener)",
                 url: format!("http://{admin}/livez"),
-                headers: false,
+                headers: &[],
             },
             Case {
-                name: "chat.getThreadMessages, 50 replies",
+                name: "rocketchat chat.getThreadMessages, 50",
                 url: format!("http://{api}/api/v1/chat.getThreadMessages?tmid=LscqGbTLCzXQhjg4m"),
-                headers: true,
+                headers: RC_ANA,
             },
             Case {
-                name: "chat.getThreadMessages, 3 replies",
+                name: "rocketchat chat.getThreadMessages, 3",
                 url: format!("http://{api}/api/v1/chat.getThreadMessages?tmid=hwid5RgAfuvaSBZbM"),
-                headers: true,
+                headers: RC_ANA,
+            },
+            Case {
+                name: "rocketchat dm.history, 50",
+                url: format!("http://{api}/api/v1/dm.history?roomId=kenji.sato"),
+                headers: RC_ANA,
+            },
+            Case {
+                name: "selfcommunity pm, 20",
+                url: format!("http://{api}/api/v2/pm/?user=102"),
+                headers: BEARER_ANA,
+            },
+            Case {
+                name: "quip admin messages, 25",
+                url: format!("http://{api}/1/admin/messages/vCPRIcENZyp?company_id=northwind"),
+                headers: BEARER_MARCUS,
             },
         ];
         println!(

@@ -133,13 +133,13 @@ fn sixteen_concurrent_first_exposures_of_one_room_agree() {
 }
 
 #[test]
-fn schema_migrates_to_version_2() {
+fn the_schema_is_current_and_takes_group_integers() {
     let (_dir, path) = seeded_file();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(v, 2);
+    assert_eq!(v, threadgate::backend::embedded::current_version());
     conn.execute(
         "INSERT INTO int_ids (kind, id, int_id) VALUES ('group', 'g', 7)",
         [],
