@@ -171,6 +171,35 @@ pub struct Message {
 }
 
 impl Message {
+    /// A visible regular message with no text and nothing else; set the rest with struct
+    /// update syntax (`Message { text, ..Message::new(..) }`).
+    pub fn new(id: &str, room_id: &str, author: User, created_usec: i64) -> Message {
+        Message {
+            id: id.to_owned(),
+            room_id: room_id.to_owned(),
+            parent_id: None,
+            author,
+            recipient: None,
+            text: String::new(),
+            html: None,
+            created_usec,
+            updated_usec: None,
+            edited_usec: None,
+            edited_by: None,
+            kind: MessageKind::Regular,
+            status: MessageStatus::Visible,
+            show_in_room: false,
+            attachments: Vec::new(),
+            mentions: Vec::new(),
+            reactions: Vec::new(),
+            thread: None,
+            annotation: None,
+            diff_groups: Vec::new(),
+            group_id: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
     /// `updated_usec`, else `created_usec`.
     pub fn updated_or_created(&self) -> i64 {
         self.updated_usec.unwrap_or(self.created_usec)

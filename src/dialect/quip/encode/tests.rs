@@ -16,28 +16,14 @@ fn user(id: &str, name: Option<&str>) -> User {
 
 fn base() -> Message {
     Message {
-        id: "WabADAipzzM".into(),
-        room_id: "r".into(),
-        parent_id: None,
-        author: user("VOQAEArheMG", Some("Heller Stern")),
-        recipient: None,
         text: "see attached".into(),
-        html: None,
-        created_usec: 1_588_922_400_693_783,
         updated_usec: Some(1_588_922_400_706_385),
-        edited_usec: None,
-        edited_by: None,
-        kind: MessageKind::Regular,
-        status: MessageStatus::Visible,
-        show_in_room: false,
-        attachments: Vec::new(),
-        mentions: Vec::new(),
-        reactions: Vec::new(),
-        thread: None,
-        annotation: None,
-        diff_groups: Vec::new(),
-        group_id: None,
-        extra: serde_json::Map::new(),
+        ..Message::new(
+            "WabADAipzzM",
+            "r",
+            user("VOQAEArheMG", Some("Heller Stern")),
+            1_588_922_400_693_783,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 //! The canonical query of both endpoints (spec §4) and the answer's direction.
 
 use super::*;
-use crate::canonical::{Message, MessageKind, MessageStatus, Order, User};
+use crate::canonical::{Message, Order, User};
 use crate::dialect::quip::params::parse_params;
 use http::{HeaderMap, Method};
 
@@ -87,35 +87,13 @@ fn wrong_path_for_the_endpoint_is_route_not_found() {
 }
 
 fn message(id: &str, created: i64) -> Message {
-    Message {
-        id: id.into(),
-        room_id: "r".into(),
-        parent_id: None,
-        author: User {
-            id: "a".into(),
-            username: "a".into(),
-            name: None,
-            avatar_url: None,
-        },
-        recipient: None,
-        text: String::new(),
-        html: None,
-        created_usec: created,
-        updated_usec: None,
-        edited_usec: None,
-        edited_by: None,
-        kind: MessageKind::Regular,
-        status: MessageStatus::Visible,
-        show_in_room: false,
-        attachments: Vec::new(),
-        mentions: Vec::new(),
-        reactions: Vec::new(),
-        thread: None,
-        annotation: None,
-        diff_groups: Vec::new(),
-        group_id: None,
-        extra: serde_json::Map::new(),
-    }
+    let author = User {
+        id: "a".into(),
+        username: "a".into(),
+        name: None,
+        avatar_url: None,
+    };
+    Message::new(id, "r", author, created)
 }
 
 fn encoded_ids(query: &str) -> (u16, Vec<String>, Option<String>) {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::canonical::{Message, MessageKind, MessageStatus, Unreads, User};
+use crate::canonical::{Message, Unreads, User};
 use crate::dialect::rocketchat::profile::{V6, V7, V8, V9};
 use crate::dialect::rocketchat::render_error;
 use http::{HeaderMap, Method};
@@ -232,34 +232,15 @@ fn retry_walks_user_id_username_then_direct_room() {
 }
 
 fn msg(id: &str, usec: i64) -> Message {
+    let author = User {
+        id: "u1".to_owned(),
+        username: "alice".to_owned(),
+        name: None,
+        avatar_url: None,
+    };
     Message {
-        id: id.to_owned(),
-        room_id: "r".to_owned(),
-        parent_id: None,
-        author: User {
-            id: "u1".to_owned(),
-            username: "alice".to_owned(),
-            name: None,
-            avatar_url: None,
-        },
-        recipient: None,
         text: "hi".to_owned(),
-        html: None,
-        created_usec: usec,
-        updated_usec: None,
-        edited_usec: None,
-        edited_by: None,
-        kind: MessageKind::Regular,
-        status: MessageStatus::Visible,
-        show_in_room: false,
-        attachments: Vec::new(),
-        mentions: Vec::new(),
-        reactions: Vec::new(),
-        thread: None,
-        annotation: None,
-        diff_groups: Vec::new(),
-        group_id: None,
-        extra: Default::default(),
+        ..Message::new(id, "r", author, usec)
     }
 }
 

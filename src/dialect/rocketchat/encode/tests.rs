@@ -1,6 +1,6 @@
 use super::*;
 use crate::canonical::time::parse_datetime;
-use crate::canonical::{MessageStatus, Reaction, ThreadSummary};
+use crate::canonical::{Reaction, ThreadSummary};
 
 fn at(iso: &str) -> i64 {
     parse_datetime(iso).unwrap()
@@ -21,28 +21,8 @@ fn marc() -> User {
 
 fn message(id: &str, text: &str, created: &str) -> Message {
     Message {
-        id: id.to_owned(),
-        room_id: "GENERAL".to_owned(),
-        parent_id: None,
-        author: marc(),
-        recipient: None,
         text: text.to_owned(),
-        html: None,
-        created_usec: at(created),
-        updated_usec: None,
-        edited_usec: None,
-        edited_by: None,
-        kind: MessageKind::Regular,
-        status: MessageStatus::Visible,
-        show_in_room: false,
-        attachments: Vec::new(),
-        mentions: Vec::new(),
-        reactions: Vec::new(),
-        thread: None,
-        annotation: None,
-        diff_groups: Vec::new(),
-        group_id: None,
-        extra: serde_json::Map::new(),
+        ..Message::new(id, "GENERAL", marc(), at(created))
     }
 }
 

@@ -1,0 +1,274 @@
+//! The keys of the config file, section by section, with their defaults.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub log: LogConfig,
+    pub backend: BackendConfig,
+    pub fault: FaultConfig,
+    pub rocketchat: RocketChatConfig,
+    pub selfcommunity: SelfCommunityConfig,
+    pub quip: QuipConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// The API listener; port 0 picks a free port (the bound address is logged).
+    pub listen: SocketAddr,
+    /// The admin listener: `/livez`, `/readyz`, `/metrics`.
+    pub admin_listen: SocketAddr,
+    pub request_timeout_ms: u64,
+    pub max_concurrent_requests: usize,
+    pub shutdown_grace_ms: u64,
+    /// Requests declaring a larger body are refused with 413.
+    pub max_body_bytes: u64,
+    /// Peers (CIDR blocks) whose `X-Forwarded-For` / `X-Forwarded-Proto` /
+    /// `X-Forwarded-Host` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 9090)),
+            request_timeout_ms: 10_000,
+            max_concurrent_requests: 1024,
+            shutdown_grace_ms: 10_000,
+            max_body_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A `tracing` filter: `info`, `threadgate=debug,info`, ...
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: LogFormat::Pretty,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    #[default]
+    Embedded,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackendConfig {
+    pub kind: BackendKind,
+    /// SQLite file, or `:memory:`.
+    pub path: String,
+    /// A seed directory imported when the database is new or empty; empty = none.
+    pub seed: String,
+    /// Read connections (queries run in parallel on blocking threads).
+    pub read_connections: usize,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig {
+            kind: BackendKind::Embedded,
+            path: "data/threadgate.sqlite".into(),
+            seed: "config/demo".into(),
+            read_connections: 4,
+        }
+    }
+}
+
+/// Fault injection for drills; everything off by default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct FaultConfig {
+    /// Delay added before every backend query.
+    pub backend_delay_ms: u64,
+}
+
+/// Rocket.Chat server generation whose behaviour the gateway reproduces. Written `"6"` or `6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(try_from = "ProfileName", into = "String")]
+pub enum RocketChatProfile {
+    /// Servers up to 6.x.
+    #[default]
+    V6,
+    /// 7.0 to 7.3.
+    V7,
+    /// 7.4 to 8.x.
+    V8,
+    /// The newest typed routes with the 9.0 breaking changes.
+    V9,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ProfileName {
+    Int(i64),
+    Str(String),
+}
+
+impl TryFrom<ProfileName> for RocketChatProfile {
+    type Error = String;
+    fn try_from(name: ProfileName) -> Result<Self, String> {
+        let text = match name {
+            ProfileName::Int(i) => i.to_string(),
+            ProfileName::Str(s) => s,
+        };
+        match text.as_str() {
+            "6" => Ok(RocketChatProfile::V6),
+            "7" => Ok(RocketChatProfile::V7),
+            "8" => Ok(RocketChatProfile::V8),
+            "9" => Ok(RocketChatProfile::V9),
+            other => Err(format!(
+                "unknown profile {other:?}, expected one of \"6\", \"7\", \"8\", \"9\""
+            )),
+        }
+    }
+}
+
+impl From<RocketChatProfile> for String {
+    fn from(p: RocketChatProfile) -> String {
+        match p {
+            RocketChatProfile::V6 => "6",
+            RocketChatProfile::V7 => "7",
+            RocketChatProfile::V8 => "8",
+            RocketChatProfile::V9 => "9",
+        }
+        .to_owned()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RocketChatConfig {
+    pub profile: RocketChatProfile,
+    /// What `count=0` ("all") returns at most on `dm.history`.
+    pub max_count_all: u32,
+    /// Off unless present.
+    pub rate_limit: Option<RocketChatRateLimit>,
+}
+
+impl Default for RocketChatConfig {
+    fn default() -> Self {
+        RocketChatConfig {
+            profile: RocketChatProfile::default(),
+            max_count_all: 10_000,
+            rate_limit: None,
+        }
+    }
+}
+
+/// Rocket.Chat's fixed window per (client address, route).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RocketChatRateLimit {
+    pub calls: u32,
+    pub window_ms: u64,
+    /// User ids never limited (and sent no rate-limit headers).
+    pub exempt_users: Vec<String>,
+}
+
+impl Default for RocketChatRateLimit {
+    fn default() -> Self {
+        RocketChatRateLimit {
+            calls: 10,
+            window_ms: 60_000,
+            exempt_users: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SelfCommunityConfig {
+    pub default_limit: u32,
+    pub max_limit: u32,
+    /// The offset datetimes are rendered in, `+HH:MM` or `-HH:MM`.
+    pub utc_offset: String,
+    /// Overrides scheme and host of paging links and prefixes their path (a gateway mounted
+    /// under a sub-path of a reverse proxy); empty = from the request.
+    pub public_base_url: String,
+    /// Off unless present.
+    pub rate_limit: Option<SelfCommunityRateLimit>,
+}
+
+/// DRF's user throttle: `calls` per `window_ms` for each authenticated user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SelfCommunityRateLimit {
+    pub calls: u32,
+    pub window_ms: u64,
+}
+
+impl Default for SelfCommunityRateLimit {
+    fn default() -> Self {
+        SelfCommunityRateLimit {
+            calls: 60,
+            window_ms: 60_000,
+        }
+    }
+}
+
+impl Default for SelfCommunityConfig {
+    fn default() -> Self {
+        SelfCommunityConfig {
+            default_limit: 20,
+            max_limit: 100,
+            utc_offset: "+00:00".into(),
+            public_base_url: String::new(),
+            rate_limit: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuipConfig {
+    /// Off unless present.
+    pub rate_limit: Option<QuipRateLimit>,
+}
+
+/// Quip's per-user and per-company windows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuipRateLimit {
+    pub user_calls: u32,
+    pub user_window_ms: u64,
+    pub company_calls: u32,
+    pub company_window_ms: u64,
+}
+
+impl Default for QuipRateLimit {
+    fn default() -> Self {
+        QuipRateLimit {
+            user_calls: 50,
+            user_window_ms: 60_000,
+            company_calls: 600,
+            company_window_ms: 60_000,
+        }
+    }
+}
