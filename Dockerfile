@@ -8,7 +8,7 @@ COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src benches \
  && echo 'fn main() {}' > src/main.rs \
  && echo '' > src/lib.rs \
- && echo 'fn main() {}' > benches/rocketchat_encode.rs \
+ && for b in rocketchat_encode gateway_load; do echo 'fn main() {}' > benches/$b.rs; done \
  && cargo build --release --locked \
  && rm -rf src benches
 # 2. The crate itself.
