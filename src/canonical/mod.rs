@@ -16,7 +16,7 @@ pub use message::{
 };
 pub use query::{
     Access, Credential, Filter, IdBound, KindFilter, Order, Principal, Slice, Target, ThreadQuery,
-    TimeBound, UserRef,
+    TimeBound, UnreadsWindow, UserRef,
 };
 
 /// A user id as the store knows it (Rocket.Chat `_id`, Quip user id, ...).

@@ -184,10 +184,32 @@ pub struct ThreadQuery {
     /// Fill [`crate::canonical::Page::total`]: the number of messages matching target and
     /// filter, before slicing.
     pub want_total: bool,
-    /// Fill [`crate::canonical::Page::unreads`]: when `filter.created_after` is set and the
-    /// oldest returned message is newer than it, the messages strictly between the bound and
-    /// that message (same filter): their count and the earliest of them.
-    pub want_unreads: bool,
+    /// Fill [`crate::canonical::Page::unreads`] (Rocket.Chat `unreads=true`).
+    pub unreads: Option<UnreadsWindow>,
+}
+
+/// Which messages below a page count as unread: those that match the query's target and
+/// filter rules, satisfy `after`, and were created before the oldest returned message's time
+/// truncated to `resolution_usec`. Counted only when `after` is set and admits the oldest
+/// returned message (it is newer than the bound); otherwise nothing is unread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnreadsWindow {
+    pub after: Option<TimeBound>,
+    /// The clock resolution the platform compares times in: 1 for microseconds, 1000 for a
+    /// platform that keeps milliseconds (a message in the same millisecond as the oldest
+    /// returned one is not older than it).
+    pub resolution_usec: i64,
+}
+
+impl TimeBound {
+    /// Whether `usec` lies on the allowed side of this bound taken as a lower bound.
+    pub fn admits_after(&self, usec: i64) -> bool {
+        if self.inclusive {
+            usec >= self.usec
+        } else {
+            usec > self.usec
+        }
+    }
 }
 
 impl ThreadQuery {
@@ -203,7 +225,7 @@ impl ThreadQuery {
             order: Order::Ascending,
             slice: Slice::default(),
             want_total: false,
-            want_unreads: false,
+            unreads: None,
         }
     }
 }

@@ -6,7 +6,7 @@ use super::{db_error, direct_key, parse_room_kind};
 use crate::canonical::{
     Access, Annotation, Attachment, ConversationInfo, DiffGroup, Error, IdBound, KindFilter,
     Message, MessageKind, MessageStatus, Order, Page, Reaction, Resource, RoomKind, Slice, Target,
-    ThreadQuery, ThreadSummary, Unreads, User, UserRef,
+    ThreadQuery, ThreadSummary, Unreads, UnreadsWindow, User, UserRef,
 };
 use rusqlite::{Connection, OptionalExtension, Row, ToSql};
 
@@ -115,7 +115,7 @@ fn empty_page(q: &ThreadQuery) -> Page {
     Page {
         messages: Vec::new(),
         total: q.want_total.then_some(0),
-        unreads: q.want_unreads.then_some(Unreads {
+        unreads: q.unreads.is_some().then_some(Unreads {
             first: None,
             not_loaded: 0,
         }),
@@ -283,10 +283,9 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
     } else {
         None
     };
-    let unreads = if q.want_unreads {
-        Some(unreads(conn, &shape, &values, q, &messages, group_id)?)
-    } else {
-        None
+    let unreads = match &q.unreads {
+        Some(window) => Some(unreads(conn, &shape, &values, window, &messages, group_id)?),
+        None => None,
     };
     Ok(Page {
         messages,
@@ -380,7 +379,7 @@ fn unreads(
     conn: &Connection,
     shape: &Shape,
     values: &Values,
-    q: &ThreadQuery,
+    window: &UnreadsWindow,
     messages: &[Message],
     group_id: Option<&str>,
 ) -> Result<Unreads, Error> {
@@ -388,17 +387,18 @@ fn unreads(
         first: None,
         not_loaded: 0,
     };
-    let Some(bound) = q.filter.created_after else {
+    let Some(bound) = window.after else {
         return Ok(none);
     };
     let Some(oldest) = messages.iter().map(|m| m.created_usec).min() else {
         return Ok(none);
     };
-    if oldest <= bound.usec {
+    if !bound.admits_after(oldest) {
         return Ok(none);
     }
+    let upper = oldest - oldest.rem_euclid(window.resolution_usec.max(1));
     let between = Shape {
-        created_after: Some(false),
+        created_after: Some(bound.inclusive),
         created_before: Some(false),
         updated_after: None,
         updated_before: None,
@@ -411,7 +411,7 @@ fn unreads(
     };
     let values = Values {
         created_after: bound.usec,
-        created_before: oldest,
+        created_before: upper,
         limit: 1,
         offset: 0,
         ..values.clone()

@@ -7,7 +7,8 @@ mod store;
 use super::EmbeddedBackend;
 use crate::backend::Backend;
 use crate::canonical::{
-    Access, AuthFailure, Credential, Error, Page, Resource, RoomKind, Target, ThreadQuery, UserRef,
+    Access, AuthFailure, Credential, Error, Page, Resource, RoomKind, Target, ThreadQuery,
+    UnreadsWindow, UserRef,
 };
 use fixture::{fixture, ids, principal, q};
 
@@ -147,7 +148,10 @@ async fn direct_target_resolves_the_peer() {
     let page = run(&store, none.clone()).await.unwrap();
     assert_eq!(page, Page::default());
     none.want_total = true;
-    none.want_unreads = true;
+    none.unreads = Some(UnreadsWindow {
+        after: None,
+        resolution_usec: 1,
+    });
     let page = run(&store, none).await.unwrap();
     assert!(page.messages.is_empty());
     assert_eq!(page.total, Some(0));

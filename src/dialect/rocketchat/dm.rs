@@ -15,7 +15,7 @@ use super::{credentials, json_response, render_error, write_message, write_messa
 use crate::canonical::time::parse_datetime;
 use crate::canonical::{
     Credential, Error, Order, Page, Principal, Resource, RoomKind, Slice, Target, ThreadQuery,
-    TimeBound, UserRef,
+    TimeBound, UnreadsWindow, UserRef,
 };
 use crate::dialect::{DialectId, Endpoint, Phase, Reply, RequestView};
 use crate::json::write_int;
@@ -167,7 +167,14 @@ pub fn dm_query(principal: Principal, p: DmParams, now_usec: i64, max_all: u32) 
         offset: p.offset,
         limit: Some(p.limit.unwrap_or(max_all)),
     };
-    q.want_unreads = p.unreads;
+    // Unread: oldest < ts < the oldest returned ts, compared in milliseconds (spec §4.5),
+    // whatever `inclusive` says.
+    q.unreads = p.unreads.then(|| UnreadsWindow {
+        after: p
+            .oldest_ms
+            .map(|oldest| TimeBound::inclusive(usec(oldest.saturating_add(1)))),
+        resolution_usec: 1000,
+    });
     q
 }
 
@@ -239,7 +246,7 @@ impl Endpoint for DmHistory {
 
     fn encode(&self, _req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
         let mut body = Vec::with_capacity(64 + 600 * page.messages.len());
-        encode_dm_page(&mut body, page, query.want_unreads);
+        encode_dm_page(&mut body, page, query.unreads.is_some());
         json_response(StatusCode::OK, &[], body)
     }
 

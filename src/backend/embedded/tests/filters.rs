@@ -4,7 +4,7 @@ use super::fixture::{at, fixture, ids, principal, q};
 use super::run;
 use crate::canonical::{
     Attachment, Error, IdBound, KindFilter, MessageKind, MessageStatus, Order, Principal, Slice,
-    Target, ThreadQuery, ThreadSummary, TimeBound, User, UserRef,
+    Target, ThreadQuery, ThreadSummary, TimeBound, UnreadsWindow, User, UserRef,
 };
 
 fn alice() -> Principal {
@@ -86,7 +86,10 @@ async fn message_bounds_use_created_then_id() {
         let mut query = group();
         query.filter.after_message = bound(other, true);
         query.want_total = true;
-        query.want_unreads = true;
+        query.unreads = Some(UnreadsWindow {
+            after: Some(TimeBound::exclusive(0)),
+            resolution_usec: 1,
+        });
         let page = run(&store, query).await.unwrap();
         assert!(page.messages.is_empty());
         assert_eq!(page.total, Some(0));
@@ -213,7 +216,13 @@ async fn cursor_slices_continue_in_the_requested_order() {
 async fn unreads_count_messages_between_the_bound_and_the_page() {
     let (_dir, store) = fixture();
     let mut query = group();
-    query.want_unreads = true;
+    let window = |after| {
+        Some(UnreadsWindow {
+            after,
+            resolution_usec: 1,
+        })
+    };
+    query.unreads = window(None);
     query.order = Order::Descending;
     query.slice = Slice::Offset {
         offset: 0,
@@ -225,14 +234,27 @@ async fn unreads_count_messages_between_the_bound_and_the_page() {
     assert_eq!((unreads.first.is_none(), unreads.not_loaded), (true, 0));
 
     query.filter.created_after = Some(TimeBound::exclusive(at(5)));
+    query.unreads = window(query.filter.created_after);
     let page = run(&store, query.clone()).await.unwrap();
     assert_eq!(ids(&page), ["g8", "g5"]);
     let unreads = page.unreads.unwrap();
     assert_eq!(unreads.not_loaded, 3);
     assert_eq!(unreads.first.map(|m| m.id), Some("g1".to_owned()));
 
-    // Strictly after the bound: g1 (at 10) is not counted.
+    // A coarser clock: the oldest returned message (g5 at 35 s) truncated to 20 s is 20 s,
+    // so g2 and g3 (at 20 s, the same tick) are not older than it; only g1 counts.
+    query.unreads = Some(UnreadsWindow {
+        after: query.filter.created_after,
+        resolution_usec: 20_000_000,
+    });
+    let unreads = run(&store, query.clone()).await.unwrap().unreads.unwrap();
+    assert_eq!(unreads.not_loaded, 1);
+    assert_eq!(unreads.first.map(|m| m.id), Some("g1".to_owned()));
+
+    // The window is its own bound: the page may start at 10 s inclusive while only messages
+    // strictly after 10 s count as unread; g1 (at 10 s) is not counted.
     query.filter.created_after = Some(TimeBound::inclusive(at(10)));
+    query.unreads = window(Some(TimeBound::exclusive(at(10))));
     let unreads = run(&store, query.clone()).await.unwrap().unreads.unwrap();
     assert_eq!(unreads.not_loaded, 2);
     assert_eq!(unreads.first.map(|m| m.id), Some("g2".to_owned()));

@@ -161,7 +161,7 @@ fn query_maps_bounds_to_what_clients_see_in_milliseconds() {
     );
     assert_eq!(q.filter.created_after, None);
     assert_eq!(q.order, Order::Descending);
-    assert!(!q.filter.include_replies && !q.want_unreads && !q.want_total);
+    assert!(!q.filter.include_replies && q.unreads.is_none() && !q.want_total);
 
     let p = DmParams {
         latest_ms: Some(2_000),
@@ -198,7 +198,7 @@ fn query_maps_bounds_to_what_clients_see_in_milliseconds() {
         q.filter.created_after,
         Some(TimeBound::inclusive(1_000_000))
     );
-    assert!(q.filter.include_replies && q.want_unreads);
+    assert!(q.filter.include_replies && q.unreads.is_some());
     assert_eq!(
         q.slice,
         Slice::Offset {

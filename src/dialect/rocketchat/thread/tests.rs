@@ -272,7 +272,7 @@ fn endpoint_builds_the_canonical_query() {
         }
     );
     assert!(q.want_total);
-    assert!(!q.want_unreads);
+    assert!(q.unreads.is_none());
     assert_eq!(q.filter, crate::canonical::Filter::default());
     assert_eq!(ep.route(), ROUTE);
     assert_eq!(ep.dialect(), DialectId::RocketChat);
