@@ -575,20 +575,8 @@ async fn backend_timeout_is_504_in_the_dialect() {
 
 #[tokio::test]
 async fn an_unavailable_backend_is_502_in_the_dialect() {
-    use threadgate::backend::embedded::EmbeddedBackend;
-    let seed = common::root().join("config/demo");
-    let store =
-        std::sync::Arc::new(EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).unwrap());
-    let running = threadgate::server::start_with_backend(common::test_config(), store.clone())
-        .await
-        .unwrap();
-    store.close();
-    let a = send(
-        reqwest::Client::new()
-            .get(format!("http://{}/1/messages/{PLAN}", running.addr))
-            .header("Authorization", format!("Bearer {PRIYA}")),
-    )
-    .await;
+    let gw = Gw::unavailable(|_| {}).await;
+    let a = send(automation(&gw, PRIYA, PLAN, "")).await;
     assert_eq!(a.status, 502);
     assert_quip_headers(&a);
     golden("quip/error_upstream_unavailable.json", &a.body);

@@ -50,23 +50,9 @@ fn rate_headers(a: &Answer) -> (Option<&str>, Option<&str>, Option<&str>) {
 
 /// The 429 body, checked exactly except for the number of seconds (1 to 60 in a 60 s window).
 fn assert_too_many(a: &Answer) {
-    assert_eq!(a.status, 429, "{}", a.body);
     assert_eq!(a.header("content-type"), Some("application/json"));
     assert_eq!(a.header("cache-control"), Some("no-store"));
-    let n: u64 = a
-        .body
-        .split("You must wait ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{}", a.body));
-    assert!((1..=60).contains(&n), "{n}");
-    assert_eq!(
-        a.body,
-        format!(
-            r#"{{"success":false,"error":"Error, too many requests. Please slow down. You must wait {n} seconds before trying this endpoint again. [error-too-many-requests]"}}"#
-        )
-    );
+    common::rc_too_many_wait(a, "429");
 }
 
 #[tokio::test]

@@ -393,21 +393,8 @@ async fn backend_timeout_is_504_in_the_dialect() {
 
 #[tokio::test]
 async fn an_unavailable_backend_is_502_in_the_dialect() {
-    use threadgate::backend::embedded::EmbeddedBackend;
-    let seed = common::root().join("config/demo");
-    let store =
-        std::sync::Arc::new(EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).unwrap());
-    let running = threadgate::server::start_with_backend(common::test_config(), store.clone())
-        .await
-        .unwrap();
-    store.close();
-    let a = send(
-        reqwest::Client::new()
-            .get(format!("http://{}{PATH}?tmid={LUNCH}", running.addr))
-            .header("X-User-Id", ANA.0)
-            .header("X-Auth-Token", ANA.1),
-    )
-    .await;
+    let gw = Gw::unavailable(|_| {}).await;
+    let a = ana(&gw, &format!("tmid={LUNCH}")).await;
     assert_eq!(a.status, 502);
     assert_rc_headers(&a);
     assert_eq!(

@@ -355,26 +355,11 @@ async fn head_is_get_without_body() {
 
 #[tokio::test]
 async fn upstream_unavailable_is_503() {
-    let seed = common::root().join("config/demo");
-    let store = std::sync::Arc::new(
-        threadgate::backend::embedded::EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed))
-            .unwrap(),
-    );
-    let running = threadgate::server::start_with_backend(common::test_config(), store.clone())
-        .await
-        .unwrap();
-    store.close();
-    let a = send(
-        reqwest::Client::new()
-            .get(format!("http://{}/api/v2/pm/?thread=501", running.addr))
-            .bearer_auth(ANA),
-    )
-    .await;
+    let gw = Gw::unavailable(|_| {}).await;
+    let a = as_user(&gw, ANA, "thread=501").await;
     assert_eq!(a.status, 503, "{}", a.body);
     assert_sc_headers(&a);
     golden("selfcommunity/error_503.json", &a.body);
-    running.shutdown();
-    running.wait().await;
 }
 
 // ---- throttling (`[selfcommunity.rate_limit]`) --------------------------------------------

@@ -55,6 +55,26 @@ impl Gw {
         let running = threadgate::server::start_with_backend(config, backend)
             .await
             .expect("gateway starts");
+        Gw::around(running)
+    }
+
+    /// A gateway in front of its own demo store, closed once the gateway has started: every
+    /// backend call then fails as an unavailable upstream would.
+    pub async fn unavailable(tweak: impl FnOnce(&mut Config)) -> Gw {
+        let seed = root().join("config/demo");
+        let store = Arc::new(
+            EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).expect("demo store"),
+        );
+        let mut config = test_config();
+        tweak(&mut config);
+        let running = threadgate::server::start_with_backend(config, store.clone())
+            .await
+            .expect("gateway starts");
+        store.close();
+        Gw::around(running)
+    }
+
+    fn around(running: Running) -> Gw {
         Gw {
             base: format!("http://{}", running.addr),
             admin: format!("http://{}", running.admin_addr),
@@ -62,7 +82,7 @@ impl Gw {
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .unwrap(),
+                .expect("client"),
         }
     }
 
@@ -139,4 +159,26 @@ pub fn demo_store_with_idmap() -> (Arc<dyn Backend>, Arc<threadgate::idmap::IdMa
         .expect("id map opens")
         .expect("the store keeps one");
     (store, ids)
+}
+
+/// Checks Rocket.Chat's exact 429 body, all but the number of seconds to wait (1 to 60 in a
+/// 60 s window), and returns that number.
+pub fn rc_too_many_wait(a: &Answer, label: &str) -> u64 {
+    assert_eq!(a.status, 429, "{label}: {}", a.body);
+    let n: u64 = a
+        .body
+        .split("You must wait ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{label}: {}", a.body));
+    assert!((1..=60).contains(&n), "{label}: {n}");
+    assert_eq!(
+        a.body,
+        format!(
+            r#"{{"success":false,"error":"Error, too many requests. Please slow down. You must wait {n} seconds before trying this endpoint again. [error-too-many-requests]"}}"#
+        ),
+        "{label}"
+    );
+    n
 }
