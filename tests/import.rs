@@ -52,7 +52,7 @@ async fn imports_a_seed_directory() {
     assert!(!store.is_empty().unwrap());
 
     let alice = store
-        .authenticate(Credential::RocketChat {
+        .authenticate(Credential::UserToken {
             user_id: "u1".into(),
             token: "secret-1".into(),
         })

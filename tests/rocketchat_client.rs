@@ -157,7 +157,7 @@ async fn the_python_client_pages_to_the_end_and_sees_the_errors() {
     // What the store holds, asked through the Backend trait (no dialect involved).
     let store = common::demo_store();
     let me = store
-        .authenticate(Credential::RocketChat {
+        .authenticate(Credential::UserToken {
             user_id: ANA.0.to_owned(),
             token: ANA.1.to_owned(),
         })

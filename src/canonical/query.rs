@@ -6,17 +6,18 @@ use super::{CompanyId, GroupId, MessageId, RoomId, RoomKind, UserId};
 /// `Debug` never prints the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
-    /// Rocket.Chat `X-User-Id` + `X-Auth-Token`.
-    RocketChat { user_id: String, token: String },
-    /// `Authorization: Bearer <token>` (SelfCommunity, Quip).
+    /// A user id with that user's token (Rocket.Chat sends them as `X-User-Id` and
+    /// `X-Auth-Token`).
+    UserToken { user_id: String, token: String },
+    /// A bearer token alone (`Authorization: Bearer <token>`: SelfCommunity, Quip).
     Bearer { token: String },
 }
 
 impl std::fmt::Debug for Credential {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Credential::RocketChat { user_id, .. } => f
-                .debug_struct("RocketChat")
+            Credential::UserToken { user_id, .. } => f
+                .debug_struct("UserToken")
                 .field("user_id", user_id)
                 .field("token", &"<redacted>")
                 .finish(),

@@ -25,7 +25,7 @@ fn admin_of(row: &Row, index: usize) -> Result<Vec<String>, Error> {
 pub(super) fn authenticate(conn: &Connection, credential: &Credential) -> Result<Principal, Error> {
     let invalid = || Error::Unauthenticated(AuthFailure::Invalid);
     match credential {
-        Credential::RocketChat { user_id, token } => {
+        Credential::UserToken { user_id, token } => {
             let hash = token_hash(token);
             let mut statement = conn.prepare_cached(sql::TOKENS_OF_USER).map_err(db_error)?;
             let mut rows = statement.query([user_id]).map_err(db_error)?;

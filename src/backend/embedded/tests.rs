@@ -19,7 +19,7 @@ async fn run(store: &EmbeddedBackend, query: ThreadQuery) -> Result<Page, Error>
 #[tokio::test]
 async fn authenticates_rocketchat_and_bearer_tokens() {
     let (_dir, store) = fixture();
-    let rc = |user: &str, token: &str| Credential::RocketChat {
+    let rc = |user: &str, token: &str| Credential::UserToken {
         user_id: user.into(),
         token: token.into(),
     };

@@ -98,7 +98,7 @@ pub fn credentials(headers: &HeaderMap) -> Option<Credential> {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty())
     };
-    Some(Credential::RocketChat {
+    Some(Credential::UserToken {
         user_id: get("x-user-id")?.to_owned(),
         token: get("x-auth-token")?.to_owned(),
     })

@@ -394,7 +394,7 @@ fn credentials_need_both_headers() {
     h.insert("x-auth-token", "tok".parse().unwrap());
     assert_eq!(
         credentials(&h),
-        Some(Credential::RocketChat {
+        Some(Credential::UserToken {
             user_id: "u1".to_owned(),
             token: "tok".to_owned()
         })
