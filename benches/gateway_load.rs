@@ -10,7 +10,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use threadgate::backend::embedded::EmbeddedBackend;
 use threadgate::config::Config;
 
 const ANA: (&str, &str) = (
@@ -95,13 +94,13 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async move {
         let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo");
-        let store = EmbeddedBackend::open_and_seed(":memory:", 4, Some(&seed)).expect("demo store");
         let mut config = Config::default();
         config.server.listen = "127.0.0.1:0".parse().expect("addr");
         config.server.admin_listen = "127.0.0.1:0".parse().expect("addr");
-        let running = threadgate::server::start_with_backend(config, Arc::new(store))
-            .await
-            .expect("gateway");
+        let store = config.embedded_mut();
+        store.path = ":memory:".into();
+        store.seed = seed.display().to_string();
+        let running = threadgate::server::start(config).await.expect("gateway");
         let api = running.addr;
         let admin = running.admin_addr;
         let cases = [

@@ -5,6 +5,7 @@
 //! asks one [`backend::Backend`], and answers in exactly the shape the client's platform
 //! would have sent.
 
+pub mod auth;
 pub mod backend;
 pub mod canonical;
 pub mod config;

@@ -55,10 +55,18 @@ fn main() -> ExitCode {
 
 fn import(config: &Config, dir: &Path) -> ExitCode {
     use threadgate::backend::embedded::EmbeddedBackend;
-    let store = match EmbeddedBackend::open(&config.backend.path, 1) {
+    let Some(embedded) = config.embedded() else {
+        eprintln!(
+            "threadgate: import writes into an embedded store, but [backend] kind is {:?}",
+            config.backend.kind()
+        );
+        return ExitCode::from(1);
+    };
+    let path = &embedded.path;
+    let store = match EmbeddedBackend::open(path, 1) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("threadgate: cannot open {}: {e}", config.backend.path);
+            eprintln!("threadgate: cannot open {path}: {e}");
             return ExitCode::from(1);
         }
     };
@@ -67,7 +75,7 @@ fn import(config: &Config, dir: &Path) -> ExitCode {
             println!(
                 "imported {} into {}: {} users, {} rooms, {} messages, {} tokens",
                 dir.display(),
-                config.backend.path,
+                path,
                 stats.users,
                 stats.rooms,
                 stats.messages,

@@ -1,20 +1,31 @@
-//! The id map over the embedded store: integers survive a restart, concurrent first
-//! exposures agree, pins are honoured and never handed out again, everything is assigned at
-//! startup.
+//! The gateway's id map in its own file: integers survive a restart, concurrent first
+//! exposures agree, pins are honoured and never handed out again, every object of the pins
+//! directory is numbered when the map is new, and a database of an earlier version keeps
+//! every integer it handed out.
 
 mod common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 use threadgate::backend::embedded::EmbeddedBackend;
-use threadgate::idmap::{IdMap, Kind, LIMIT};
+use threadgate::idmap::{IdMap, Kind, Sources, LIMIT};
 
-fn seeded_file() -> (tempfile::TempDir, String) {
+fn demo_pins() -> Sources {
+    Sources {
+        legacy_store: None,
+        pins: Some(common::root().join("config/demo")),
+    }
+}
+
+/// A map file in a new folder (pins of the demo seed).
+fn map_file() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("store.sqlite").display().to_string();
-    let seed = common::root().join("config/demo");
-    EmbeddedBackend::open_and_seed(&path, 1, Some(&seed)).unwrap();
+    let path = dir.path().join("data/idmap.sqlite").display().to_string();
     (dir, path)
+}
+
+fn open(path: &str) -> IdMap {
+    IdMap::open_path(path, &demo_pins()).unwrap()
 }
 
 fn all(map: &IdMap, kind: Kind, upto: i64) -> Vec<(i64, String)> {
@@ -25,11 +36,12 @@ fn all(map: &IdMap, kind: Kind, upto: i64) -> Vec<(i64, String)> {
 
 #[test]
 fn pins_are_honoured_and_everything_gets_an_integer_at_startup() {
-    let (_dir, path) = seeded_file();
-    let store = EmbeddedBackend::open(&path, 1).unwrap();
+    let (_dir, path) = map_file();
+    let seed = common::root().join("config/demo");
+    let store = EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).unwrap();
     let pins = store.pinned_int_ids().unwrap();
     assert_eq!(pins.len(), 9, "{pins:?}");
-    let map = store.open_idmap().unwrap();
+    let map = open(&path);
     for pin in pins {
         let kind = match pin.kind.as_str() {
             "user" => Kind::User,
@@ -67,10 +79,9 @@ fn pins_are_honoured_and_everything_gets_an_integer_at_startup() {
 
 #[test]
 fn restart_keeps_every_integer() {
-    let (_dir, path) = seeded_file();
+    let (_dir, path) = map_file();
     let before = {
-        let store = EmbeddedBackend::open(&path, 1).unwrap();
-        let map = store.open_idmap().unwrap();
+        let map = open(&path);
         let new_room = map.int_of(Kind::Room, "a-room-created-later").unwrap();
         let new_message = map
             .int_of(Kind::Message, "a-message-created-later")
@@ -83,8 +94,8 @@ fn restart_keeps_every_integer() {
             new_message,
         )
     };
-    let store = EmbeddedBackend::open(&path, 1).unwrap();
-    let map = store.open_idmap().unwrap();
+    // Reopened without pins: nothing is reassigned, nothing is lost.
+    let map = IdMap::open_path(&path, &Sources::default()).unwrap();
     assert_eq!(all(&map, Kind::User, 200), before.0);
     assert_eq!(all(&map, Kind::Room, 600), before.1);
     assert_eq!(all(&map, Kind::Message, 5000), before.2);
@@ -103,11 +114,10 @@ fn restart_keeps_every_integer() {
 
 #[test]
 fn sixteen_concurrent_first_exposures_of_one_room_agree() {
-    let (_dir, path) = seeded_file();
-    let store = EmbeddedBackend::open(&path, 1).unwrap();
-    let map = Arc::new(store.open_idmap().unwrap());
+    let (_dir, path) = map_file();
+    let map = Arc::new(open(&path));
     // A second map on the same database (another process, or a restart racing).
-    let other = Arc::new(store.open_idmap().unwrap());
+    let other = Arc::new(open(&path));
     let barrier = Arc::new(Barrier::new(16));
     let handles: Vec<_> = (0..16)
         .map(|i| {
@@ -133,8 +143,11 @@ fn sixteen_concurrent_first_exposures_of_one_room_agree() {
 }
 
 #[test]
-fn the_schema_is_current_and_takes_group_integers() {
-    let (_dir, path) = seeded_file();
+fn the_store_schema_is_current_and_takes_group_integers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite").display().to_string();
+    let seed = common::root().join("config/demo");
+    EmbeddedBackend::open_and_seed(&path, 1, Some(&seed)).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -145,4 +158,62 @@ fn the_schema_is_current_and_takes_group_integers() {
         [],
     )
     .unwrap();
+}
+
+/// `tests/fixtures/legacy-store-v3.sqlite` was written by threadgate before the id map had
+/// its own file: the demo seed imported, every object numbered at start-up, then three
+/// objects exposed later (listed in `legacy-store-v3.txt`). A new map next to it keeps every
+/// one of those integers, and hands out only integers above them.
+#[test]
+fn a_database_of_the_earlier_version_keeps_every_integer() {
+    let fixtures = common::root().join("tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("threadgate.sqlite");
+    std::fs::copy(fixtures.join("legacy-store-v3.sqlite"), &store).unwrap();
+    let legacy: Vec<(String, String, i64)> = {
+        let conn = rusqlite::Connection::open(&store).unwrap();
+        let mut st = conn
+            .prepare("SELECT kind, id, int_id FROM int_ids ORDER BY kind, int_id")
+            .unwrap();
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    assert_eq!(legacy.len(), 8 + 8 + 1 + 2522 + 3);
+    let path = dir.path().join("idmap.sqlite").display().to_string();
+    let sources = Sources {
+        legacy_store: Some(store),
+        ..demo_pins()
+    };
+    let map = IdMap::open_path(&path, &sources).unwrap();
+    let kind = |k: &str| Kind::ALL.into_iter().find(|x| x.as_str() == k).unwrap();
+    for (k, id, n) in &legacy {
+        assert_eq!(map.int_of(kind(k), id).unwrap(), *n, "{k} {id}");
+        assert_eq!(
+            map.id_of(kind(k), *n).unwrap().as_deref(),
+            Some(id.as_str())
+        );
+    }
+    let later = std::fs::read_to_string(fixtures.join("legacy-store-v3.txt")).unwrap();
+    for line in later.lines() {
+        let parts: Vec<&str> = line.split(' ').collect();
+        let n: i64 = parts[2].parse().unwrap();
+        assert_eq!(map.int_of(kind(parts[0]), parts[1]).unwrap(), n, "{line}");
+        let fresh = map
+            .int_of(kind(parts[0]), "exposed-after-the-upgrade")
+            .unwrap();
+        assert!(fresh > n, "{line}: {fresh}");
+    }
+}
+
+/// The same pins give the same integers to a map of any gateway, whatever its backend.
+#[test]
+fn two_new_maps_from_one_pins_directory_agree() {
+    let a = IdMap::open_path(":memory:", &demo_pins()).unwrap();
+    let (_dir, path) = map_file();
+    let b = open(&path);
+    for kind in Kind::ALL {
+        assert_eq!(all(&a, kind, 5000), all(&b, kind, 5000), "{kind:?}");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 use threadgate::backend::embedded::{EmbeddedBackend, ImportStats};
-use threadgate::backend::Backend;
+use threadgate::backend::{Backend, QueryContext};
 use threadgate::canonical::{Credential, Target, ThreadQuery};
 
 const USERS: &str = r#"{"id":"u1","username":"alice","name":"Alice","int_id":10}
@@ -51,16 +51,21 @@ async fn imports_a_seed_directory() {
     assert_eq!(stats.to_string(), "2 users, 2 rooms, 3 messages, 2 tokens");
     assert!(!store.is_empty().unwrap());
 
+    let ctx = QueryContext::default();
     let alice = store
-        .authenticate(Credential::UserToken {
-            user_id: "u1".into(),
-            token: "secret-1".into(),
-        })
+        .authenticator()
+        .authenticate(
+            &Credential::UserToken {
+                user_id: "u1".into(),
+                token: "secret-1".into(),
+            },
+            &ctx,
+        )
         .await
         .unwrap();
     let mut query = ThreadQuery::new(alice, Target::Room("r1".into()));
     query.want_total = true;
-    let page = store.query(query).await.unwrap();
+    let page = store.query(&query, &ctx).await.unwrap();
     assert_eq!(page.total, Some(1));
     let root = &page.messages[0];
     assert_eq!(root.id, "m1");
@@ -74,14 +79,18 @@ async fn imports_a_seed_directory() {
     );
 
     let bob = store
-        .authenticate(Credential::Bearer {
-            token: "secret-2".into(),
-        })
+        .authenticator()
+        .authenticate(
+            &Credential::Bearer {
+                token: "secret-2".into(),
+            },
+            &ctx,
+        )
         .await
         .unwrap();
     assert_eq!(bob.admin_of, ["c1"]);
     let page = store
-        .query(ThreadQuery::new(bob, Target::Replies("m1".into())))
+        .query(&ThreadQuery::new(bob, Target::Replies("m1".into())), &ctx)
         .await
         .unwrap();
     assert_eq!(page.messages.len(), 1);

@@ -155,19 +155,16 @@ async fn the_python_client_pages_to_the_end_and_sees_the_errors() {
     };
 
     // What the store holds, asked through the Backend trait (no dialect involved).
-    let store = common::demo_store();
-    let me = store
-        .authenticate(Credential::UserToken {
-            user_id: ANA.0.to_owned(),
-            token: ANA.1.to_owned(),
-        })
-        .await
-        .expect("demo credentials");
+    let me = common::store_authenticate(Credential::UserToken {
+        user_id: ANA.0.to_owned(),
+        token: ANA.1.to_owned(),
+    })
+    .await
+    .expect("demo credentials");
     let mut dm = ThreadQuery::new(me.clone(), Target::Room(BUSY.to_owned()));
     dm.order = Order::Descending;
     dm.slice = Slice::default();
-    let dm: Vec<String> = store
-        .query(dm)
+    let dm: Vec<String> = common::store_query(&dm)
         .await
         .expect("busy room")
         .messages
@@ -175,8 +172,7 @@ async fn the_python_client_pages_to_the_end_and_sees_the_errors() {
         .map(|m| m.id)
         .collect();
     let thread = ThreadQuery::new(me, Target::Replies(INCIDENT.to_owned()));
-    let thread: Vec<String> = store
-        .query(thread)
+    let thread: Vec<String> = common::store_query(&thread)
         .await
         .expect("incident thread")
         .messages

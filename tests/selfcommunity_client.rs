@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{demo_store_with_idmap, root, Gw};
+use common::{demo_ids, root, store_query, Gw};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use threadgate::canonical::{Order, Principal, Slice, Target, ThreadQuery};
@@ -106,7 +106,7 @@ fn run_client(modules: &Path, base: &str, targets: &[&str]) -> serde_json::Value
 /// The conversation's messages as SelfCommunity shows them (deleted excluded, hidden and
 /// replies included), oldest first, as integers.
 async fn expected_ids(room: &str) -> Vec<i64> {
-    let (store, ids) = demo_store_with_idmap();
+    let ids = demo_ids();
     let principal = Principal {
         user_id: ANA_ID.to_owned(),
         username: "ana.lima".to_owned(),
@@ -120,7 +120,7 @@ async fn expected_ids(room: &str) -> Vec<i64> {
         offset: 0,
         limit: None,
     };
-    let page = store.query(q).await.expect("store answers");
+    let page = store_query(&q).await.expect("store answers");
     page.messages
         .iter()
         .map(|m| ids.int_of(Kind::Message, &m.id).expect("id map"))

@@ -1,12 +1,12 @@
-//! Fault injection: a backend wrapper that delays every call by a configured time, for
-//! drills of timeouts and graceful shutdown (`[fault] backend_delay_ms`). Off by default.
+//! Fault injection: a decorator that delays every query of any backend by a configured time,
+//! for drills of timeouts and graceful shutdown (`[fault] backend_delay_ms`). Off by default.
 
-use super::{Backend, BoxFuture, Capabilities};
-use crate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
+use super::{Backend, BoxFuture, Capabilities, QueryContext};
+use crate::canonical::{Error, Page, ThreadQuery};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Delays `query` calls of the inner backend (authentication and probes are not delayed).
+/// Delays `query` calls of the inner backend (probes are not delayed).
 pub struct Delayed {
     inner: Arc<dyn Backend>,
     delay: Duration,
@@ -19,30 +19,30 @@ impl Delayed {
 }
 
 impl Backend for Delayed {
-    fn name(&self) -> &'static str {
-        self.inner.name()
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+
+    fn label(&self) -> &str {
+        self.inner.label()
     }
 
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
 
-    fn authenticate(&self, credential: Credential) -> BoxFuture<'_, Result<Principal, Error>> {
-        self.inner.authenticate(credential)
-    }
-
-    fn query(&self, query: ThreadQuery) -> BoxFuture<'_, Result<Page, Error>> {
+    fn query<'a>(
+        &'a self,
+        query: &'a ThreadQuery,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Page, Error>> {
         Box::pin(async move {
             tokio::time::sleep(self.delay).await;
-            self.inner.query(query).await
+            self.inner.query(query, ctx).await
         })
     }
 
-    fn probe(&self) -> BoxFuture<'_, Result<(), Error>> {
-        self.inner.probe()
-    }
-
-    fn id_map(&self) -> Result<Option<Arc<crate::idmap::IdMap>>, Error> {
-        self.inner.id_map()
+    fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
+        self.inner.probe(ctx)
     }
 }

@@ -1,13 +1,17 @@
-//! Backends: where the messages live. Exactly one serves a gateway.
+//! Backends: where the messages live. Exactly one serves a gateway as its primary.
 //!
-//! A backend answers canonical queries only; it knows no inbound dialect.
+//! A backend answers canonical queries only; it knows no inbound dialect and authenticates
+//! nobody (that is the gateway's phase, [`crate::auth`]). Cross-cutting concerns (timing,
+//! fault injection) are decorators around any backend ([`decorate`]).
 
 pub mod embedded;
 pub mod fault;
+pub mod timed;
 
-use crate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
+use crate::canonical::{Error, Page, ThreadQuery};
 use std::future::Future;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 
 /// A boxed, sendable future (the trait is used as `dyn Backend`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -29,26 +33,96 @@ pub struct Capabilities {
     pub groups: bool,
 }
 
+/// What a call carries besides the query: who asked (for logs and propagation) and by when
+/// the answer is needed.
+#[derive(Debug, Clone, Default)]
+pub struct QueryContext {
+    /// The caller's request id (`x-request-id`), propagated to remote backends.
+    pub request_id: Option<String>,
+    /// When the caller's budget runs out; a backend gives up past it.
+    pub deadline: Option<Instant>,
+}
+
+impl QueryContext {
+    /// A context with a request id and a deadline `budget` from now.
+    pub fn new(request_id: Option<String>, budget: Option<Duration>) -> QueryContext {
+        QueryContext {
+            request_id,
+            deadline: budget.map(|b| Instant::now() + b),
+        }
+    }
+
+    /// What is left of the budget (zero once past), `None` without a deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+}
+
 /// The one interface between the gateway and a store of messages.
 pub trait Backend: Send + Sync + 'static {
-    /// A short name for logs and metrics (`embedded`, `http`, ...).
-    fn name(&self) -> &'static str;
+    /// The kind of backend (`embedded`, `http`, ...).
+    fn kind(&self) -> &'static str;
+
+    /// This instance's name in logs and metrics; two backends of one kind in one process
+    /// have different labels (`embedded`, `http:127.0.0.1:7070`, `shadow:...`).
+    fn label(&self) -> &str;
 
     fn capabilities(&self) -> Capabilities;
 
-    /// Checks credentials; `Error::Unauthenticated(AuthFailure::Invalid)` when they match no
-    /// live token.
-    fn authenticate(&self, credential: Credential) -> BoxFuture<'_, Result<Principal, Error>>;
-
     /// Answers one canonical query, enforcing access for `query.principal`.
-    fn query(&self, query: ThreadQuery) -> BoxFuture<'_, Result<Page, Error>>;
+    fn query<'a>(
+        &'a self,
+        query: &'a ThreadQuery,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Page, Error>>;
 
     /// A cheap round trip that proves the backend answers (readiness).
-    fn probe(&self) -> BoxFuture<'_, Result<(), Error>>;
+    fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>>;
+}
 
-    /// The persistent map of SelfCommunity integers kept with this backend's data, when it
-    /// has one (the embedded store keeps it in its own database, seed pins included).
-    fn id_map(&self) -> Result<Option<std::sync::Arc<crate::idmap::IdMap>>, Error> {
-        Ok(None)
+/// Whether an error says the backend failed (as opposed to the caller's query being
+/// refused): the `outcome` label of backend metrics.
+pub fn is_backend_failure(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::BackendUnavailable(_)
+            | Error::BackendTimeout
+            | Error::BadBackendAnswer(_)
+            | Error::Internal(_)
+    )
+}
+
+/// A backend opened from its config section, with the authenticator that goes with it.
+pub struct Built {
+    pub backend: std::sync::Arc<dyn Backend>,
+    pub auth: std::sync::Arc<dyn crate::auth::Authenticator>,
+}
+
+/// Opens the backend a `[backend]` section describes (an embedded store is seeded when new;
+/// that runs on a blocking thread). The error says what failed, naming the backend.
+pub async fn build(config: &crate::config::BackendConfig) -> Result<Built, String> {
+    use crate::config::BackendConfig;
+    match config {
+        BackendConfig::Embedded(cfg) => {
+            let cfg = cfg.clone();
+            let store = tokio::task::spawn_blocking(move || {
+                let seed = (!cfg.seed.is_empty()).then(|| std::path::PathBuf::from(&cfg.seed));
+                embedded::EmbeddedBackend::open_and_seed(
+                    &cfg.path,
+                    cfg.read_connections,
+                    seed.as_deref(),
+                )
+                .map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            let auth = store.authenticator();
+            Ok(Built {
+                backend: std::sync::Arc::new(store),
+                auth,
+            })
+        }
+        BackendConfig::Http(_) => Err("http backend: not built".into()),
     }
 }

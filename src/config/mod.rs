@@ -3,13 +3,17 @@
 //! Every key can be overridden as `THREADGATE_<SECTION>__<KEY>` (nested tables join with
 //! `__` too). Errors name the file (or the variable) and the key.
 
+mod backend;
 mod sections;
 
+pub use backend::SectionError;
 pub use sections::*;
 use std::path::{Path, PathBuf};
 
 /// The default config file, relative to the working directory.
 pub const DEFAULT_PATH: &str = "config/threadgate.toml";
+/// The id map's file when `[idmap] path` is not set (and the store is not in memory).
+pub const DEFAULT_IDMAP_PATH: &str = "data/idmap.sqlite";
 /// The variable naming the config file when `--config` is not given.
 pub const CONFIG_ENV: &str = "THREADGATE_CONFIG";
 const ENV_PREFIX: &str = "THREADGATE_";
@@ -81,21 +85,33 @@ impl Config {
         for (var, value) in &overrides {
             apply_override(&mut table, var, value)?;
         }
-        let config: Config =
-            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-                let key = e.path().to_string();
-                let key_var = env_var_for(&key);
-                let source = overrides
-                    .iter()
-                    .find(|(var, _)| *var == key_var)
-                    .map(|(var, _)| format!("{file} (overridden by {var})"))
-                    .unwrap_or_else(|| file.to_owned());
-                ConfigError::Key {
-                    file: source,
-                    key,
-                    reason: e.into_inner().message().to_owned(),
-                }
-            })?;
+        let key_error = |key: String, reason: String| {
+            let key_var = env_var_for(&key);
+            let source = overrides
+                .iter()
+                .find(|(var, _)| *var == key_var)
+                .map(|(var, _)| format!("{file} (overridden by {var})"))
+                .unwrap_or_else(|| file.to_owned());
+            ConfigError::Key {
+                file: source,
+                key,
+                reason,
+            }
+        };
+        let backend = match table.remove("backend") {
+            None => BackendConfig::default(),
+            Some(section) => BackendConfig::from_value(section).map_err(|e| {
+                let key = if e.key.is_empty() {
+                    "backend".to_owned()
+                } else {
+                    format!("backend.{}", e.key)
+                };
+                key_error(key, e.reason)
+            })?,
+        };
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|e| key_error(e.path().to_string(), e.into_inner().message().to_owned()))?;
+        config.backend = backend;
         config.validate(file)?;
         Ok(config)
     }
@@ -112,15 +128,7 @@ impl Config {
         if self.server.max_concurrent_requests == 0 {
             return Err(bad("server.max_concurrent_requests", "must be at least 1"));
         }
-        if self.backend.path.is_empty() {
-            return Err(bad(
-                "backend.path",
-                "must not be empty (use \":memory:\" for a database in memory)",
-            ));
-        }
-        if !(1..=64).contains(&self.backend.read_connections) {
-            return Err(bad("backend.read_connections", "must be between 1 and 64"));
-        }
+        self.validate_backend(&bad)?;
         if self.server.listen.port() != 0 && self.server.listen == self.server.admin_listen {
             return Err(bad("server.admin_listen", "must differ from server.listen"));
         }
@@ -182,6 +190,96 @@ impl Config {
         Ok(())
     }
 
+    fn validate_backend(&self, bad: &dyn Fn(&str, &str) -> ConfigError) -> Result<(), ConfigError> {
+        match &self.backend {
+            BackendConfig::Embedded(e) => {
+                if e.path.is_empty() {
+                    return Err(bad(
+                        "backend.path",
+                        "must not be empty (use \":memory:\" for a database in memory)",
+                    ));
+                }
+                if !(1..=64).contains(&e.read_connections) {
+                    return Err(bad("backend.read_connections", "must be between 1 and 64"));
+                }
+            }
+            BackendConfig::Http(h) => {
+                match url::Url::parse(&h.url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                    _ => {
+                        return Err(bad(
+                            "backend.url",
+                            "must be an absolute http(s) URL, e.g. \"http://127.0.0.1:7070\"",
+                        ))
+                    }
+                }
+                if h.timeout_ms == 0 || h.connect_timeout_ms == 0 {
+                    return Err(bad(
+                        "backend.timeout_ms",
+                        "timeout_ms and connect_timeout_ms must be at least 1",
+                    ));
+                }
+                if h.max_answer_bytes < 1024 {
+                    return Err(bad("backend.max_answer_bytes", "must be at least 1024"));
+                }
+            }
+        }
+        if self.idmap.path.as_deref() == Some("") {
+            return Err(bad(
+                "idmap.path",
+                "must not be empty (use \":memory:\" for a map in memory)",
+            ));
+        }
+        let svc = &self.backend_service;
+        if svc.listen.port() != 0 && svc.listen == svc.admin_listen {
+            return Err(bad(
+                "backend_service.admin_listen",
+                "must differ from backend_service.listen",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The embedded backend's section, when that is the backend.
+    pub fn embedded(&self) -> Option<&EmbeddedConfig> {
+        match &self.backend {
+            BackendConfig::Embedded(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The embedded backend's section, switching the backend to `embedded` (with defaults)
+    /// when it is another kind.
+    pub fn embedded_mut(&mut self) -> &mut EmbeddedConfig {
+        if !matches!(self.backend, BackendConfig::Embedded(_)) {
+            self.backend = BackendConfig::Embedded(EmbeddedConfig::default());
+        }
+        match &mut self.backend {
+            BackendConfig::Embedded(e) => e,
+            BackendConfig::Http(_) => unreachable!("switched to embedded above"),
+        }
+    }
+
+    /// Where the id map lives: `[idmap] path`, else in memory when the embedded store is,
+    /// else `data/idmap.sqlite` (resolved like every relative path of a loaded file).
+    pub fn idmap_path(&self) -> String {
+        match &self.idmap.path {
+            Some(p) => p.clone(),
+            None if self.embedded().is_some_and(|e| e.path == ":memory:") => ":memory:".into(),
+            None => DEFAULT_IDMAP_PATH.into(),
+        }
+    }
+
+    /// The seed-format directory a new id map takes its pins from: `[idmap] pins`, else the
+    /// embedded backend's seed; `None` for none.
+    pub fn idmap_pins(&self) -> Option<PathBuf> {
+        let dir = match &self.idmap.pins {
+            Some(p) => p.as_str(),
+            None => self.embedded().map_or("", |e| e.seed.as_str()),
+        };
+        (!dir.is_empty()).then(|| PathBuf::from(dir))
+    }
+
     /// Resolves relative paths against the config file's folder's parent (the project root
     /// for `config/threadgate.toml`).
     fn resolve_paths(&mut self, config_path: &Path) {
@@ -195,8 +293,23 @@ impl Config {
                 *p = base.join(p.as_str()).display().to_string();
             }
         };
-        resolve(&mut self.backend.path);
-        resolve(&mut self.backend.seed);
+        match &mut self.backend {
+            BackendConfig::Embedded(e) => {
+                resolve(&mut e.path);
+                resolve(&mut e.seed);
+            }
+            BackendConfig::Http(h) => resolve(&mut h.token_file),
+        }
+        if self.idmap.path.is_none() && self.idmap_path() != ":memory:" {
+            self.idmap.path = Some(DEFAULT_IDMAP_PATH.into());
+        }
+        if let Some(p) = self.idmap.path.as_mut() {
+            resolve(p);
+        }
+        if let Some(p) = self.idmap.pins.as_mut() {
+            resolve(p);
+        }
+        resolve(&mut self.backend_service.token_file);
     }
 
     /// The effective config as TOML (for `check-config`).

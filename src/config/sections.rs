@@ -8,7 +8,11 @@ use std::net::SocketAddr;
 pub struct Config {
     pub server: ServerConfig,
     pub log: LogConfig,
+    /// Read by [`Config::parse`] through [`BackendConfig::from_value`] (a tagged section).
+    #[serde(skip_deserializing)]
     pub backend: BackendConfig,
+    pub idmap: IdMapConfig,
+    pub backend_service: BackendServiceConfig,
     pub fault: FaultConfig,
     pub rocketchat: RocketChatConfig,
     pub selfcommunity: SelfCommunityConfig,
@@ -71,17 +75,35 @@ impl Default for LogConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendKind {
-    #[default]
-    Embedded,
+/// `[backend]`: where the messages live, by `kind` (default `embedded`). Each kind has its
+/// own keys; a key of another kind is refused by name ([`BackendConfig::from_value`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum BackendConfig {
+    Embedded(EmbeddedConfig),
+    Http(HttpBackendConfig),
 }
 
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig::Embedded(EmbeddedConfig::default())
+    }
+}
+
+impl BackendConfig {
+    /// The `kind` value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            BackendConfig::Embedded(_) => "embedded",
+            BackendConfig::Http(_) => "http",
+        }
+    }
+}
+
+/// `kind = "embedded"`: the SQLite store inside the gateway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct BackendConfig {
-    pub kind: BackendKind,
+pub struct EmbeddedConfig {
     /// SQLite file, or `:memory:`.
     pub path: String,
     /// A seed directory imported when the database is new or empty; empty = none.
@@ -90,13 +112,79 @@ pub struct BackendConfig {
     pub read_connections: usize,
 }
 
-impl Default for BackendConfig {
+impl Default for EmbeddedConfig {
     fn default() -> Self {
-        BackendConfig {
-            kind: BackendKind::Embedded,
+        EmbeddedConfig {
             path: "data/threadgate.sqlite".into(),
             seed: "config/demo".into(),
             read_connections: 4,
+        }
+    }
+}
+
+/// `kind = "http"`: a store served over the canonical protocol (`docs/canonical-api.md`),
+/// such as `threadgate backend`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpBackendConfig {
+    /// The service's base URL, e.g. `http://127.0.0.1:7070`.
+    pub url: String,
+    /// Each call's limit (never past what is left of the request's own deadline).
+    pub timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    /// Idle keep-alive connections kept per host.
+    pub max_idle_connections: usize,
+    /// A file holding the shared secret sent as `Authorization: Bearer`; empty = none.
+    pub token_file: String,
+    /// Answers larger than this are refused (backend unavailable).
+    pub max_answer_bytes: u64,
+}
+
+impl Default for HttpBackendConfig {
+    fn default() -> Self {
+        HttpBackendConfig {
+            url: String::new(),
+            timeout_ms: 5_000,
+            connect_timeout_ms: 1_000,
+            max_idle_connections: 64,
+            token_file: String::new(),
+            max_answer_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[idmap]`: the integers SelfCommunity clients see, kept by the gateway in its own SQLite
+/// file whatever the backend is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdMapConfig {
+    /// SQLite file or `:memory:`. Unset: `data/idmap.sqlite`, or `:memory:` when the
+    /// embedded store is in memory.
+    pub path: Option<String>,
+    /// A seed-format directory whose `int_id` pins (and whose objects, numbered in the
+    /// store's order) a new map starts with. Unset: the embedded backend's `seed`; empty:
+    /// none.
+    pub pins: Option<String>,
+}
+
+/// `[backend_service]`: `threadgate backend`, the store served over the canonical protocol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackendServiceConfig {
+    pub listen: SocketAddr,
+    /// `/livez`, `/readyz`, `/metrics`.
+    pub admin_listen: SocketAddr,
+    /// A file holding the shared secret callers must send as `Authorization: Bearer`;
+    /// empty = none.
+    pub token_file: String,
+}
+
+impl Default for BackendServiceConfig {
+    fn default() -> Self {
+        BackendServiceConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7070)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 7071)),
+            token_file: String::new(),
         }
     }
 }

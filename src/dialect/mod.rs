@@ -89,6 +89,16 @@ pub trait Endpoint: Send + Sync + 'static {
     /// Decodes the request into a query on behalf of `principal`.
     fn decode(&self, req: &RequestView<'_>, principal: Principal) -> Result<ThreadQuery, Error>;
 
+    /// Work to do off the async threads before [`Endpoint::encode`] runs on `page` (e.g.
+    /// giving new objects their SelfCommunity integers). The default does nothing.
+    fn prepare<'a>(
+        &'a self,
+        _query: &'a ThreadQuery,
+        _page: &'a Page,
+    ) -> crate::backend::BoxFuture<'a, Result<(), Error>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
     /// Encodes the backend's page as the platform's success response.
     fn encode(&self, req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply;
 

@@ -6,9 +6,11 @@ pub mod pipeline;
 pub mod router;
 pub mod stack;
 
-use crate::backend::{fault::Delayed, Backend};
-use crate::config::{BackendKind, Config};
+use crate::auth::{Authenticator, TimedAuthenticator};
+use crate::backend::{fault::Delayed, timed::Timed, Backend, QueryContext};
+use crate::config::{BackendConfig, Config};
 use crate::dialect::{rocketchat::RocketChat, DialectFace};
+use crate::idmap::IdMap;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -27,35 +29,40 @@ use tower::ServiceExt;
 /// Everything a request may use, shared by all connections.
 pub struct Gateway {
     pub config: Config,
+    /// The primary backend, timed (and delayed when fault injection is on).
     pub backend: Arc<dyn Backend>,
+    /// The authentication phase.
+    pub auth: Arc<dyn Authenticator>,
     pub router: Router,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     backend_ok: AtomicBool,
     shutting_down: AtomicBool,
 }
 
+/// What a gateway is built from besides its config: a backend, who checks credentials, and
+/// the id map.
+#[derive(Clone)]
+pub struct Parts {
+    pub backend: Arc<dyn Backend>,
+    pub auth: Arc<dyn Authenticator>,
+    pub ids: Arc<IdMap>,
+}
+
 impl Gateway {
-    /// The shared state for `config` in front of `backend`; `backend_ok` is the result of
-    /// the first readiness probe. SelfCommunity integers come from the backend's id map, or
-    /// from a map in memory for a backend that keeps none.
-    pub fn new(
-        config: Config,
-        backend: Arc<dyn Backend>,
-        backend_ok: bool,
-    ) -> Result<Gateway, StartError> {
-        let ids = match backend
-            .id_map()
-            .map_err(|e| StartError::Backend(e.to_string()))?
-        {
-            Some(ids) => ids,
-            None => Arc::new(
-                crate::idmap::IdMap::in_memory().map_err(|e| StartError::Backend(e.to_string()))?,
-            ),
-        };
+    /// The shared state for `config` over `parts` (decorated here with timing and, when
+    /// configured, fault injection); `backend_ok` is the result of the first readiness
+    /// probe.
+    pub fn new(config: Config, parts: Parts, backend_ok: bool) -> Result<Gateway, StartError> {
+        let metrics = Arc::new(Metrics::new()?);
+        let label = parts.backend.label().to_owned();
+        let backend = decorate(&config, parts.backend, &metrics);
+        let auth: Arc<dyn Authenticator> =
+            Arc::new(TimedAuthenticator::new(parts.auth, metrics.clone(), &label));
         Ok(Gateway {
-            router: Router::new(dialects(&config, &ids)),
-            metrics: Metrics::new()?,
+            router: Router::new(dialects(&config, &parts.ids)),
+            metrics,
             backend,
+            auth,
             backend_ok: AtomicBool::new(backend_ok),
             shutting_down: AtomicBool::new(false),
             config,
@@ -81,6 +88,8 @@ pub struct PeerAddr(pub SocketAddr);
 pub enum StartError {
     #[error("backend: {0}")]
     Backend(String),
+    #[error("id map: {0}")]
+    IdMap(String),
     #[error("cannot listen on {addr} ({which}): {source}")]
     Bind {
         which: &'static str,
@@ -91,36 +100,45 @@ pub enum StartError {
     Metrics(#[from] prometheus::Error),
 }
 
-/// Opens the configured backend (seeding it when new, and assigning SelfCommunity integers
-/// to everything in it), with fault injection if configured.
-pub async fn build_backend(config: &Config) -> Result<Arc<dyn Backend>, StartError> {
-    let backend: Arc<dyn Backend> = match config.backend.kind {
-        BackendKind::Embedded => {
-            let cfg = config.backend.clone();
-            let store = tokio::task::spawn_blocking(move || {
-                let seed = (!cfg.seed.is_empty()).then(|| std::path::PathBuf::from(&cfg.seed));
-                let store = crate::backend::embedded::EmbeddedBackend::open_and_seed(
-                    &cfg.path,
-                    cfg.read_connections,
-                    seed.as_deref(),
-                )
-                .map_err(|e| e.to_string())?;
-                // Bulk assignment on this blocking thread, not on the first request.
-                store.id_map().map_err(|e| e.to_string())?;
-                Ok::<_, String>(store)
-            })
-            .await
-            .map_err(|e| StartError::Backend(e.to_string()))?
-            .map_err(StartError::Backend)?;
-            Arc::new(store)
-        }
-    };
-    Ok(wrap_backend(config, backend))
+/// Opens what the config describes: the backend with its authenticator, and the id map.
+pub async fn build_parts(config: &Config) -> Result<Parts, StartError> {
+    let built = crate::backend::build(&config.backend)
+        .await
+        .map_err(StartError::Backend)?;
+    let ids = open_idmap(config).await?;
+    Ok(Parts {
+        backend: built.backend,
+        auth: built.auth,
+        ids,
+    })
 }
 
-/// Wraps an opened backend in what the config asks for on top of it (fault injection).
-pub fn wrap_backend(config: &Config, backend: Arc<dyn Backend>) -> Arc<dyn Backend> {
-    match config.fault.backend_delay_ms {
+/// Opens the gateway's id map (on a blocking thread): `[idmap] path`, a new map filled from
+/// the integers an earlier version kept in the embedded store and from `[idmap] pins`.
+pub async fn open_idmap(config: &Config) -> Result<Arc<IdMap>, StartError> {
+    let path = config.idmap_path();
+    let sources = crate::idmap::Sources {
+        legacy_store: match &config.backend {
+            BackendConfig::Embedded(e) if e.path != ":memory:" => Some(e.path.clone().into()),
+            _ => None,
+        },
+        pins: config.idmap_pins(),
+    };
+    let ids = tokio::task::spawn_blocking(move || IdMap::open_path(&path, &sources))
+        .await
+        .map_err(|e| StartError::IdMap(e.to_string()))?
+        .map_err(|e| StartError::IdMap(e.to_string()))?;
+    Ok(Arc::new(ids))
+}
+
+/// Wraps a backend in the decorators every gateway has (timing) and those the config asks
+/// for (fault injection).
+pub fn decorate(
+    config: &Config,
+    backend: Arc<dyn Backend>,
+    metrics: &Arc<Metrics>,
+) -> Arc<dyn Backend> {
+    let backend: Arc<dyn Backend> = match config.fault.backend_delay_ms {
         0 => backend,
         ms => {
             tracing::warn!(
@@ -129,7 +147,8 @@ pub fn wrap_backend(config: &Config, backend: Arc<dyn Backend>) -> Arc<dyn Backe
             );
             Arc::new(Delayed::new(backend, Duration::from_millis(ms)))
         }
-    }
+    };
+    Arc::new(Timed::new(backend, metrics.clone()))
 }
 
 /// The dialects the gateway serves, as configured.
@@ -169,17 +188,14 @@ impl Running {
     }
 }
 
-/// Opens the backend and starts both listeners.
+/// Opens the backend and the id map, and starts both listeners.
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let backend = build_backend(&config).await?;
-    start_with_backend(config, backend).await
+    let parts = build_parts(&config).await?;
+    start_with(config, parts).await
 }
 
-/// Starts both listeners in front of an already opened backend.
-pub async fn start_with_backend(
-    config: Config,
-    backend: Arc<dyn Backend>,
-) -> Result<Running, StartError> {
+/// Starts both listeners over already opened parts.
+pub async fn start_with(config: Config, parts: Parts) -> Result<Running, StartError> {
     let bind = |which, addr| async move {
         TcpListener::bind(addr)
             .await
@@ -196,11 +212,11 @@ pub async fn start_with_backend(
     let admin_addr = local(&admin, config.server.admin_listen);
 
     // The first probe runs before the listeners serve, so readiness is known from the start.
-    let first_probe = backend.probe().await;
+    let first_probe = parts.backend.probe(&probe_context()).await;
     if let Err(e) = &first_probe {
         tracing::warn!(error = %e, "backend not ready yet");
     }
-    let gateway = Arc::new(Gateway::new(config, backend, first_probe.is_ok())?);
+    let gateway = Arc::new(Gateway::new(config, parts, first_probe.is_ok())?);
     tracing::info!(%addr, listener = "api", "listening");
     tracing::info!(addr = %admin_addr, listener = "admin", "listening");
 
@@ -241,14 +257,19 @@ async fn probe_loop(gw: Arc<Gateway>, mut stopped: watch::Receiver<bool>) {
             _ = tokio::time::sleep(Duration::from_millis(every)) => {}
             _ = stopped.changed() => return,
         }
-        let ok = gw.backend.probe().await;
+        let ok = gw.backend.probe(&probe_context()).await;
         let was = gw.backend_ok.swap(ok.is_ok(), Ordering::AcqRel);
         match (&ok, was) {
-            (Ok(()), false) => tracing::info!(backend = gw.backend.name(), "backend ready"),
+            (Ok(()), false) => tracing::info!(backend = gw.backend.label(), "backend ready"),
             (Err(e), true) => tracing::warn!(error = %e, "backend probe failed"),
             _ => {}
         }
     }
+}
+
+/// A readiness probe gives up after two seconds.
+fn probe_context() -> QueryContext {
+    QueryContext::new(None, Some(Duration::from_secs(2)))
 }
 
 async fn serve_api(gw: Arc<Gateway>, listener: TcpListener, mut stopped: watch::Receiver<bool>) {

@@ -3,10 +3,11 @@
 //! router; nothing below returns an error to hyper.
 
 use super::Gateway;
-use crate::canonical::{AuthFailure, Error, Page, Principal, ThreadQuery};
+use crate::backend::QueryContext;
+use crate::canonical::{AuthFailure, Error, Principal, ThreadQuery};
 use crate::dialect::{Endpoint, Phase, Reply, RequestView};
 use http::Method;
-use std::time::Instant;
+use std::time::Duration;
 
 /// Serves `req` with `endpoint`.
 pub async fn serve(gw: &Gateway, endpoint: &dyn Endpoint, req: &RequestView<'_>) -> Reply {
@@ -39,6 +40,13 @@ async fn run(
     if let Some(reply) = endpoint.preflight(req) {
         return Ok(reply);
     }
+    let ctx = QueryContext::new(
+        req.headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        Some(Duration::from_millis(gw.config.server.request_timeout_ms)),
+    );
     let mut principal: Option<Principal> = None;
     // The caller, kept for a rate-limit phase that runs after decoding (Rocket.Chat 9).
     let mut caller: Option<Principal> = None;
@@ -56,15 +64,7 @@ async fn run(
                 let credential = endpoint
                     .credentials(req)
                     .ok_or(Error::Unauthenticated(AuthFailure::Missing))?;
-                let started = Instant::now();
-                let result = gw.backend.authenticate(credential).await;
-                gw.metrics.backend_call(
-                    gw.backend.name(),
-                    "authenticate",
-                    result.is_ok() || matches!(result, Err(Error::Unauthenticated(_))),
-                    started.elapsed(),
-                );
-                principal = Some(result?);
+                principal = Some(gw.auth.authenticate(&credential, &ctx).await?);
             }
             Phase::RateLimit => {
                 let who = principal.as_ref().or(caller.as_ref());
@@ -100,8 +100,11 @@ async fn run(
     let mut query = query;
     // Bounded: an endpoint's retries form a short chain (e.g. user id, username, room id).
     for _ in 0..4 {
-        match ask(gw, query.clone()).await {
-            Ok(page) => return Ok(endpoint.encode(req, &query, &page)),
+        match gw.backend.query(&query, &ctx).await {
+            Ok(page) => {
+                endpoint.prepare(&query, &page).await?;
+                return Ok(endpoint.encode(req, &query, &page));
+            }
             Err(error) => match endpoint.retry(&query, &error) {
                 Some(next) => query = next,
                 None => return Err(error),
@@ -112,20 +115,4 @@ async fn run(
         "{}: too many retries",
         endpoint.route()
     )))
-}
-
-/// One backend query, timed.
-async fn ask(gw: &Gateway, query: ThreadQuery) -> Result<Page, Error> {
-    let started = Instant::now();
-    let result = gw.backend.query(query).await;
-    let ok = !matches!(
-        result,
-        Err(Error::BackendUnavailable(_)
-            | Error::BackendTimeout
-            | Error::BadBackendAnswer(_)
-            | Error::Internal(_))
-    );
-    gw.metrics
-        .backend_call(gw.backend.name(), "query", ok, started.elapsed());
-    result
 }

@@ -318,7 +318,12 @@ mod tests {
 
     fn gateway() -> Arc<Gateway> {
         let store = EmbeddedBackend::open(":memory:", 1).expect("in-memory store");
-        let gw = Gateway::new(crate::config::Config::default(), Arc::new(store), true);
+        let parts = crate::server::Parts {
+            auth: store.authenticator(),
+            backend: Arc::new(store),
+            ids: Arc::new(crate::idmap::IdMap::in_memory().expect("id map")),
+        };
+        let gw = Gateway::new(crate::config::Config::default(), parts, true);
         Arc::new(gw.expect("gateway"))
     }
 

@@ -5,9 +5,11 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use threadgate::backend::embedded::EmbeddedBackend;
-use threadgate::backend::Backend;
+use threadgate::backend::{Backend, QueryContext};
+use threadgate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
 use threadgate::config::Config;
-use threadgate::server::Running;
+use threadgate::idmap::IdMap;
+use threadgate::server::{Parts, Running};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -18,14 +20,15 @@ pub fn test_config() -> Config {
     let mut c = Config::default();
     c.server.listen = "127.0.0.1:0".parse().unwrap();
     c.server.admin_listen = "127.0.0.1:0".parse().unwrap();
-    c.backend.path = ":memory:".into();
-    c.backend.seed = root().join("config/demo").display().to_string();
-    c.backend.read_connections = 2;
+    let e = c.embedded_mut();
+    e.path = ":memory:".into();
+    e.seed = root().join("config/demo").display().to_string();
+    e.read_connections = 2;
     c
 }
 
 /// One demo store per test binary (importing it once keeps the suite fast).
-pub fn demo_store() -> Arc<dyn Backend> {
+pub fn demo_store() -> Arc<EmbeddedBackend> {
     static STORE: OnceLock<Arc<EmbeddedBackend>> = OnceLock::new();
     STORE
         .get_or_init(|| {
@@ -36,6 +39,42 @@ pub fn demo_store() -> Arc<dyn Backend> {
             )
         })
         .clone()
+}
+
+/// One id map per test binary, started from the demo seed's pins, as a gateway's own map.
+pub fn demo_ids() -> Arc<IdMap> {
+    static IDS: OnceLock<Arc<IdMap>> = OnceLock::new();
+    IDS.get_or_init(|| {
+        let sources = threadgate::idmap::Sources {
+            legacy_store: None,
+            pins: Some(root().join("config/demo")),
+        };
+        Arc::new(IdMap::open_path(":memory:", &sources).expect("id map opens"))
+    })
+    .clone()
+}
+
+/// Asks the demo store a query directly (no dialect, no gateway).
+pub async fn store_query(query: &ThreadQuery) -> Result<Page, Error> {
+    demo_store().query(query, &QueryContext::default()).await
+}
+
+/// Checks a credential against the demo store's tokens directly.
+pub async fn store_authenticate(credential: Credential) -> Result<Principal, Error> {
+    demo_store()
+        .authenticator()
+        .authenticate(&credential, &QueryContext::default())
+        .await
+}
+
+/// The parts of a gateway over the shared demo store and id map.
+pub fn demo_parts() -> Parts {
+    let store = demo_store();
+    Parts {
+        auth: store.authenticator(),
+        backend: store,
+        ids: demo_ids(),
+    }
 }
 
 /// A gateway under test.
@@ -51,8 +90,7 @@ impl Gw {
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> Gw {
         let mut config = test_config();
         tweak(&mut config);
-        let backend = threadgate::server::wrap_backend(&config, demo_store());
-        let running = threadgate::server::start_with_backend(config, backend)
+        let running = threadgate::server::start_with(config, demo_parts())
             .await
             .expect("gateway starts");
         Gw::around(running)
@@ -67,7 +105,12 @@ impl Gw {
         );
         let mut config = test_config();
         tweak(&mut config);
-        let running = threadgate::server::start_with_backend(config, store.clone())
+        let parts = Parts {
+            auth: store.authenticator(),
+            backend: store.clone(),
+            ids: demo_ids(),
+        };
+        let running = threadgate::server::start_with(config, parts)
             .await
             .expect("gateway starts");
         store.close();
@@ -148,17 +191,6 @@ pub fn golden(name: &str, actual: &str) {
         "body differs from {}\nexpected: {expected}\nactual:   {actual}",
         path.display()
     );
-}
-
-/// The demo store with its id map (SelfCommunity tests: the integers of the seed's pins and
-/// of the start-up assignment).
-pub fn demo_store_with_idmap() -> (Arc<dyn Backend>, Arc<threadgate::idmap::IdMap>) {
-    let store = demo_store();
-    let ids = store
-        .id_map()
-        .expect("id map opens")
-        .expect("the store keeps one");
-    (store, ids)
 }
 
 /// Checks Rocket.Chat's exact 429 body, all but the number of seconds to wait (1 to 60 in a

@@ -20,7 +20,8 @@ pub use import::{ImportStats, INT_ID_LIMIT};
 pub use schema::{current_version, MIGRATIONS};
 pub use seed::ImportError;
 
-use super::{Backend, BoxFuture, Capabilities};
+use super::{Backend, BoxFuture, Capabilities, QueryContext};
+use crate::auth::Authenticator;
 use crate::canonical::{Credential, Error, Page, Principal, RoomKind, ThreadQuery};
 use pool::ReadPool;
 use rusqlite::Connection;
@@ -85,9 +86,8 @@ pub struct EmbeddedBackend {
     /// Imports and migrations; also keeps an in-memory database alive.
     writer: Mutex<Connection>,
     readers: Arc<ReadPool>,
-    /// The id map served through [`Backend::id_map`], opened on first use (under the lock:
-    /// its start-up assignment is a write, one at a time).
-    idmap: Mutex<Option<Arc<crate::idmap::IdMap>>>,
+    /// The name in logs and metrics.
+    label: String,
 }
 
 impl std::fmt::Debug for EmbeddedBackend {
@@ -139,7 +139,7 @@ impl EmbeddedBackend {
             location,
             writer: Mutex::new(writer),
             readers: Arc::new(ReadPool::new(readers)),
-            idmap: Mutex::new(None),
+            label: "embedded".to_owned(),
         })
     }
 
@@ -182,8 +182,9 @@ impl EmbeddedBackend {
         Ok(conn.query_row(sql::IS_EMPTY, [], |r| r.get(0))?)
     }
 
-    /// The integer ids stored, by kind then id: the seed's pins, and once
-    /// [`EmbeddedBackend::open_idmap`] ran, the integers it assigned too.
+    /// The integer ids stored, by kind then id: the seed's pins, the integers
+    /// [`EmbeddedBackend::assign_int_ids`] gave, and in a database made before the id map
+    /// moved to its own file, every integer the gateway handed out.
     pub fn pinned_int_ids(&self) -> Result<Vec<IntIdPin>, StoreError> {
         let conn = self.writer()?;
         let mut statement = conn.prepare_cached(sql::INT_IDS)?;
@@ -199,29 +200,40 @@ impl EmbeddedBackend {
         Ok(pins)
     }
 
-    /// The id map on its own connection to this store's database, after giving every user,
-    /// room, group and message without an integer the next free one of its kind (one
-    /// transaction; a no-op when nothing is new). Pins from the seed are kept.
-    pub fn open_idmap(&self) -> Result<crate::idmap::IdMap, StoreError> {
-        let mut conn = self.location.open(false)?;
-        {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            for (kind, statement) in [
-                ("user", sql::ASSIGN_USER_INT_IDS),
-                ("room", sql::ASSIGN_ROOM_INT_IDS),
-                ("group", sql::ASSIGN_GROUP_INT_IDS),
-                ("message", sql::ASSIGN_MESSAGE_INT_IDS),
-            ] {
-                let max: Option<i64> = tx
-                    .prepare_cached(sql::MAX_INT_ID)?
-                    .query_row([kind], |r| r.get(0))?;
-                tx.prepare_cached(statement)?.execute([max.unwrap_or(0)])?;
-            }
-            tx.commit()?;
+    /// Gives every user, room, group and message without an integer the next free one of
+    /// its kind (one transaction; pins from the seed are kept). This is the order in which
+    /// the gateway's id map numbers the objects of a seed directory
+    /// ([`crate::idmap::seed_integers`]): users by (username, id), rooms and groups by
+    /// (created, id), messages by (created, id).
+    pub fn assign_int_ids(&self) -> Result<(), StoreError> {
+        let mut conn = self.writer()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for (kind, statement) in [
+            ("user", sql::ASSIGN_USER_INT_IDS),
+            ("room", sql::ASSIGN_ROOM_INT_IDS),
+            ("group", sql::ASSIGN_GROUP_INT_IDS),
+            ("message", sql::ASSIGN_MESSAGE_INT_IDS),
+        ] {
+            let max: Option<i64> = tx
+                .prepare_cached(sql::MAX_INT_ID)?
+                .query_row([kind], |r| r.get(0))?;
+            tx.prepare_cached(statement)?.execute([max.unwrap_or(0)])?;
         }
-        crate::idmap::IdMap::open(conn).map_err(|e| match e {
-            crate::idmap::IdMapError::Sqlite(e) => StoreError::Sqlite(e),
-            _ => StoreError::Poisoned,
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The same store under another name in logs and metrics (a second embedded backend in
+    /// one process, such as a shadow).
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    /// The store's token table as an [`Authenticator`].
+    pub fn authenticator(&self) -> Arc<dyn Authenticator> {
+        Arc::new(TokenTable {
+            readers: Arc::clone(&self.readers),
         })
     }
 
@@ -232,8 +244,12 @@ impl EmbeddedBackend {
 }
 
 impl Backend for EmbeddedBackend {
-    fn name(&self) -> &'static str {
+    fn kind(&self) -> &'static str {
         "embedded"
+    }
+
+    fn label(&self) -> &str {
+        &self.label
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -247,21 +263,17 @@ impl Backend for EmbeddedBackend {
         }
     }
 
-    fn authenticate(&self, credential: Credential) -> BoxFuture<'_, Result<Principal, Error>> {
+    fn query<'a>(
+        &'a self,
+        query: &'a ThreadQuery,
+        _ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Page, Error>> {
         let readers = Arc::clone(&self.readers);
-        Box::pin(async move {
-            readers
-                .run(move |conn| auth::authenticate(conn, &credential))
-                .await
-        })
-    }
-
-    fn query(&self, query: ThreadQuery) -> BoxFuture<'_, Result<Page, Error>> {
-        let readers = Arc::clone(&self.readers);
+        let query = query.clone();
         Box::pin(async move { readers.run(move |conn| query::run(conn, &query)).await })
     }
 
-    fn probe(&self) -> BoxFuture<'_, Result<(), Error>> {
+    fn probe<'a>(&'a self, _ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
         let readers = Arc::clone(&self.readers);
         Box::pin(async move {
             readers
@@ -274,22 +286,25 @@ impl Backend for EmbeddedBackend {
                 .await
         })
     }
+}
 
-    /// Opened (and integers assigned to everything stored) on first use; the gateway asks
-    /// at start-up, on a blocking thread.
-    fn id_map(&self) -> Result<Option<Arc<crate::idmap::IdMap>>, Error> {
-        let mut slot = self
-            .idmap
-            .lock()
-            .map_err(|_| Error::Internal("id map lock poisoned".into()))?;
-        if let Some(map) = slot.as_ref() {
-            return Ok(Some(map.clone()));
-        }
-        let map = Arc::new(
-            self.open_idmap()
-                .map_err(|e| Error::BackendUnavailable(format!("cannot open the id map: {e}")))?,
-        );
-        *slot = Some(map.clone());
-        Ok(Some(map))
+/// The store's token table as the gateway's [`Authenticator`]: token hashes compared in
+/// constant time on the store's read connections.
+struct TokenTable {
+    readers: Arc<ReadPool>,
+}
+
+impl Authenticator for TokenTable {
+    fn authenticate<'a>(
+        &'a self,
+        credential: &'a Credential,
+        _ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Principal, Error>> {
+        let credential = credential.clone();
+        Box::pin(async move {
+            self.readers
+                .run(move |conn| auth::authenticate(conn, &credential))
+                .await
+        })
     }
 }

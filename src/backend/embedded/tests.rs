@@ -5,15 +5,22 @@ mod fixture;
 mod store;
 
 use super::EmbeddedBackend;
-use crate::backend::Backend;
+use crate::backend::{Backend, QueryContext};
 use crate::canonical::{
-    Access, AuthFailure, Credential, Error, Page, Resource, RoomKind, Target, ThreadQuery,
-    UnreadsWindow, UserRef,
+    Access, AuthFailure, Credential, Error, Page, Principal, Resource, RoomKind, Target,
+    ThreadQuery, UnreadsWindow, UserRef,
 };
 use fixture::{fixture, ids, principal, q};
 
 async fn run(store: &EmbeddedBackend, query: ThreadQuery) -> Result<Page, Error> {
-    store.query(query).await
+    store.query(&query, &QueryContext::default()).await
+}
+
+async fn auth(store: &EmbeddedBackend, credential: Credential) -> Result<Principal, Error> {
+    store
+        .authenticator()
+        .authenticate(&credential, &QueryContext::default())
+        .await
 }
 
 #[tokio::test]
@@ -23,25 +30,22 @@ async fn authenticates_rocketchat_and_bearer_tokens() {
         user_id: user.into(),
         token: token.into(),
     };
-    let alice = store.authenticate(rc("u_alice", "rc-alice")).await.unwrap();
+    let alice = auth(&store, rc("u_alice", "rc-alice")).await.unwrap();
     assert_eq!(alice, principal("u_alice", "alice", &[]));
     let invalid = Err(Error::Unauthenticated(AuthFailure::Invalid));
-    assert_eq!(store.authenticate(rc("u_alice", "rc-bob")).await, invalid);
-    assert_eq!(store.authenticate(rc("u_bob", "rc-alice")).await, invalid);
-    assert_eq!(store.authenticate(rc("nobody", "rc-alice")).await, invalid);
+    assert_eq!(auth(&store, rc("u_alice", "rc-bob")).await, invalid);
+    assert_eq!(auth(&store, rc("u_bob", "rc-alice")).await, invalid);
+    assert_eq!(auth(&store, rc("nobody", "rc-alice")).await, invalid);
     // A bearer token is not a Rocket.Chat token, and the reverse.
-    assert_eq!(
-        store.authenticate(rc("u_alice", "bearer-alice")).await,
-        invalid
-    );
+    assert_eq!(auth(&store, rc("u_alice", "bearer-alice")).await, invalid);
     let bearer = |token: &str| Credential::Bearer {
         token: token.into(),
     };
-    assert_eq!(store.authenticate(bearer("rc-alice")).await, invalid);
-    assert_eq!(store.authenticate(bearer("")).await, invalid);
-    let alice = store.authenticate(bearer("bearer-alice")).await.unwrap();
+    assert_eq!(auth(&store, bearer("rc-alice")).await, invalid);
+    assert_eq!(auth(&store, bearer("")).await, invalid);
+    let alice = auth(&store, bearer("bearer-alice")).await.unwrap();
     assert_eq!(alice, principal("u_alice", "alice", &[]));
-    let dave = store.authenticate(bearer("bearer-dave")).await.unwrap();
+    let dave = auth(&store, bearer("bearer-dave")).await.unwrap();
     assert_eq!(dave, principal("u_dave", "dave", &["c1"]));
 }
 
@@ -218,8 +222,9 @@ async fn replies_target_lists_replies_without_the_root() {
 #[tokio::test]
 async fn probe_name_and_capabilities() {
     let (_dir, store) = fixture();
-    assert_eq!(store.name(), "embedded");
-    store.probe().await.unwrap();
+    assert_eq!(store.kind(), "embedded");
+    assert_eq!(store.label(), "embedded");
+    store.probe(&QueryContext::default()).await.unwrap();
     let c = store.capabilities();
     assert!(c.offset_paging && c.totals && c.cursors && c.direct_by_peer && c.replies && c.groups);
 }

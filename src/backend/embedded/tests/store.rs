@@ -31,8 +31,7 @@ async fn memory_stores_are_private_and_files_persist() {
         "users.jsonl:1: field `id`: duplicate user id \"u_alice\""
     );
     let alice = principal("u_alice", "alice", &[]);
-    let page = store
-        .query(q(&alice, Target::Room("r_group".into())))
+    let page = super::run(&store, q(&alice, Target::Room("r_group".into())))
         .await
         .unwrap();
     assert_eq!(page.messages.len(), 5);
@@ -103,7 +102,7 @@ async fn many_queries_share_few_connections() {
         .map(|_| {
             let store = Arc::clone(&store);
             let query = q(&alice, Target::Room("r_group".into()));
-            tokio::spawn(async move { store.query(query).await.map(|p| p.messages.len()) })
+            tokio::spawn(async move { super::run(&store, query).await.map(|p| p.messages.len()) })
         })
         .collect();
     for task in tasks {
@@ -116,13 +115,12 @@ async fn a_closed_store_is_unavailable() {
     let (_dir, store) = fixture();
     store.close();
     let alice = principal("u_alice", "alice", &[]);
-    let err = store
-        .query(q(&alice, Target::Room("r_group".into())))
+    let err = super::run(&store, q(&alice, Target::Room("r_group".into())))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::BackendUnavailable(_)), "{err:?}");
     assert!(matches!(
-        store.probe().await,
+        store.probe(&crate::backend::QueryContext::default()).await,
         Err(Error::BackendUnavailable(_))
     ));
 }

@@ -8,11 +8,16 @@
 //! - Both directions are cached in concurrent maps; a hit takes no lock.
 //! - Integers stay below 2^53 (JavaScript clients).
 //!
-//! The API is synchronous (dialect encoders and decoders are): a miss costs one indexed
-//! lookup, an allocation one small write transaction. With the embedded backend the map lives
-//! in the store's database on its own connection
-//! ([`crate::backend::embedded::EmbeddedBackend::open_idmap`]), which also assigns integers
-//! to every existing object at startup so that request-time writes are rare.
+//! The map belongs to the gateway, not to a backend: its own SQLite file (`[idmap] path`),
+//! so integers stay the same whatever the backend kind is and across restarts. How a new map
+//! is filled (integers of earlier versions, pins of a seed directory) is in [`open`].
+//!
+//! Lookups are synchronous and served from the caches; the SQLite work of a miss runs on the
+//! calling thread, so async callers go through [`IdMap::prepare`] (a blocking task) first.
+
+mod open;
+
+pub use open::{seed_integers, Sources};
 
 use dashmap::DashMap;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
@@ -57,10 +62,14 @@ pub enum IdMapError {
     Poisoned,
     #[error("no integer left below 2^53 for kind {0}")]
     Exhausted(&'static str),
+    #[error("id map: {0}")]
+    Open(String),
+    #[error("id map pins: {0}")]
+    Seed(String),
 }
 
-/// The table, for databases that do not have it yet (a standalone map). The embedded
-/// backend's schema (version 2) creates the same table.
+/// The table (the embedded store's schema version 2 has the same one, where earlier versions
+/// kept the map).
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS int_ids (
     kind   TEXT NOT NULL CHECK (kind IN ('user', 'room', 'group', 'message')),
     id     TEXT NOT NULL,
@@ -73,6 +82,8 @@ pub const INT_ID_OF: &str = "SELECT int_id FROM int_ids WHERE kind = ?1 AND id =
 pub const ID_OF_INT_ID: &str = "SELECT id FROM int_ids WHERE kind = ?1 AND int_id = ?2";
 pub const MAX_INT_ID: &str = "SELECT MAX(int_id) FROM int_ids WHERE kind = ?1";
 pub const INSERT: &str = "INSERT INTO int_ids (kind, id, int_id) VALUES (?1, ?2, ?3)";
+/// Inserts a row unless its id or its integer is already taken.
+const INSERT_IF_FREE: &str = "INSERT OR IGNORE INTO int_ids (kind, id, int_id) VALUES (?1, ?2, ?3)";
 const ALL_ROWS: &str = "SELECT kind, id, int_id FROM int_ids";
 
 /// The persistent map with its caches.
@@ -118,7 +129,52 @@ impl IdMap {
         Ok(map)
     }
 
-    /// A private in-memory map (no pins): for gateways started without a store that keeps one.
+    /// Whether every id of `kind` in `ids` has its integer in the cache (no SQLite work).
+    pub fn all_cached<'a>(&self, kind: Kind, mut ids: impl Iterator<Item = &'a str>) -> bool {
+        ids.all(|id| self.to_int[kind.index()].contains_key(id))
+    }
+
+    /// Makes sure every `(kind, id)` has its integer in the cache, on a blocking thread, so
+    /// that the lookups that follow on an async thread do no SQLite work.
+    pub async fn prepare(
+        self: &std::sync::Arc<Self>,
+        wanted: Vec<(Kind, String)>,
+    ) -> Result<(), IdMapError> {
+        let missing: Vec<(Kind, String)> = wanted
+            .into_iter()
+            .filter(|(kind, id)| !self.to_int[kind.index()].contains_key(id.as_str()))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let map = std::sync::Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            for (kind, id) in missing {
+                map.int_of(kind, &id)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| IdMapError::Open(format!("id map task failed: {e}")))?
+    }
+
+    /// Makes sure the integer `n` of `kind` is in the cache when it names something, on a
+    /// blocking thread.
+    pub async fn prepare_int(
+        self: &std::sync::Arc<Self>,
+        kind: Kind,
+        n: i64,
+    ) -> Result<(), IdMapError> {
+        if self.to_id[kind.index()].contains_key(&n) {
+            return Ok(());
+        }
+        let map = std::sync::Arc::clone(self);
+        tokio::task::spawn_blocking(move || map.id_of(kind, n).map(|_| ()))
+            .await
+            .map_err(|e| IdMapError::Open(format!("id map task failed: {e}")))?
+    }
+
+    /// A private in-memory map (no pins).
     pub fn in_memory() -> Result<IdMap, IdMapError> {
         IdMap::open(Connection::open_in_memory()?)
     }
