@@ -1,5 +1,6 @@
 //! The protocol's wire shape, pinned, and round trips of every type it carries.
 
+mod docs;
 mod strategies;
 
 use super::*;
