@@ -343,6 +343,8 @@ fn wire_errors_stay_short() {
 
 #[test]
 fn headers() {
+    assert_eq!(VERSION.to_string(), VERSION_VALUE);
+    assert!(QUERY_PATH.starts_with(&format!("/v{VERSION}/")));
     assert_eq!(check_answer_version(Some(b"1")), Ok(()));
     assert!(check_answer_version(Some(b"2")).is_err());
     assert!(check_answer_version(None).is_err());
