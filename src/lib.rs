@@ -12,6 +12,7 @@ pub mod config;
 pub mod dialect;
 pub mod idmap;
 pub mod json;
+pub mod protocol;
 pub mod ratelimit;
 pub mod server;
 pub mod telemetry;

@@ -1,10 +1,12 @@
 //! Everything that can go wrong, as one typed enum. Each dialect renders every variant in
 //! its own envelope (`render_error`, one function per dialect).
 
+use serde::{Deserialize, Serialize};
 use thiserror::Error as ThisError;
 
 /// What was not found or not allowed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Resource {
     Message(String),
     Room(String),
@@ -14,7 +16,8 @@ pub enum Resource {
 }
 
 /// Why a caller is not authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuthFailure {
     /// No credentials the dialect understands.
     Missing,

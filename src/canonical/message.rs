@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A person as a message shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct User {
     pub id: UserId,
     pub username: String,
@@ -41,7 +42,8 @@ impl RoomKind {
 }
 
 /// What a message is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum MessageKind {
     Regular,
     /// A system message with its platform type (Rocket.Chat `t`: `uj`, `ul`, ...).
@@ -73,6 +75,7 @@ impl MessageStatus {
 
 /// A file attached to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Attachment {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +95,7 @@ pub struct Attachment {
 
 /// One emoji and who used it, in first-reaction order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Reaction {
     /// Rocket.Chat style shortcode, e.g. `:+1:`.
     pub emoji: String,
@@ -100,8 +104,10 @@ pub struct Reaction {
 
 /// The summary a thread root carries.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ThreadSummary {
     pub reply_count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_reply_usec: Option<i64>,
     /// Ids of the users who replied, in first-reply order.
     pub participants: Vec<UserId>,
@@ -109,6 +115,7 @@ pub struct ThreadSummary {
 
 /// Where a document comment is anchored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Annotation {
     pub id: String,
     #[serde(default)]
@@ -117,6 +124,7 @@ pub struct Annotation {
 
 /// One change inside an edit record (Quip diff).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Diff {
     pub rtml: String,
     /// `track_changes`, `delete_only`, `insert_only` or `insert_completely`.
@@ -129,44 +137,61 @@ pub struct Diff {
 
 /// Consecutive diffs of one edit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiffGroup {
     pub diffs: Vec<Diff>,
 }
 
 /// One message, in every detail some dialect can show.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Message {
     pub id: MessageId,
     pub room_id: RoomId,
     /// The thread root this message replies to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<MessageId>,
     pub author: User,
     /// The other participant of a one-to-one conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipient: Option<User>,
     /// Plain text (may be empty).
     pub text: String,
     /// Rich text, when the source had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
     /// Microseconds since the epoch.
     pub created_usec: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_usec: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_usec: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_by: Option<User>,
     pub kind: MessageKind,
     pub status: MessageStatus,
     /// A thread reply also shown in the room (Rocket.Chat `tshow`).
+    #[serde(default)]
     pub show_in_room: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<User>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
     /// Present on thread roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<ThreadSummary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<Annotation>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff_groups: Vec<DiffGroup>,
     /// The group the room belongs to, when it is a group conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_id: Option<GroupId>,
     /// Dialect-specific fields kept verbatim, one object per dialect name
     /// (`{"rocketchat": {...}, "quip": {...}}`), in source key order.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -214,6 +239,7 @@ impl Message {
 /// What a [`super::Target::Conversations`] page says about a conversation besides its latest
 /// message ([`Page::conversations`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConversationInfo {
     /// When the conversation's first message (same filter) was created.
     pub first_usec: i64,
@@ -222,20 +248,26 @@ pub struct ConversationInfo {
 }
 
 /// Unread information for the caller (Rocket.Chat `unreads=true`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Unreads {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<Message>,
     pub not_loaded: u64,
 }
 
 /// One answer to a [`super::ThreadQuery`].
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Page {
     pub messages: Vec<Message>,
     /// Matching messages before slicing, when asked for and known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreads: Option<Unreads>,
     /// For [`super::Target::Conversations`]: one entry per message, in the same order (each
     /// message is its conversation's latest). Empty for every other target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conversations: Vec<ConversationInfo>,
 }

@@ -1,10 +1,13 @@
 //! What a caller asks: [`ThreadQuery`] and its parts.
 
 use super::{CompanyId, GroupId, MessageId, RoomId, RoomKind, UserId};
+use serde::{Deserialize, Serialize};
 
 /// Credentials exactly as a dialect found them in the request; the backend checks them.
-/// `Debug` never prints the secret.
-#[derive(Clone, PartialEq, Eq)]
+/// `Debug` never prints the secret; the serde form (the canonical protocol's wire form)
+/// carries it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Credential {
     /// A user id with that user's token (Rocket.Chat sends them as `X-User-Id` and
     /// `X-Auth-Token`).
@@ -30,23 +33,27 @@ impl std::fmt::Debug for Credential {
 }
 
 /// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Principal {
     pub user_id: UserId,
     pub username: String,
     /// Companies this principal administers (Quip admin API).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub admin_of: Vec<CompanyId>,
 }
 
 /// A user named by a caller, not yet resolved.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum UserRef {
     Id(UserId),
     Username(String),
 }
 
 /// Which conversation (or part of one) the caller wants.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Target {
     /// A conversation by id: Rocket.Chat `rid`, SelfCommunity thread, Quip thread.
     Room(RoomId),
@@ -67,7 +74,8 @@ pub enum Target {
 }
 
 /// On whose authority the caller reads.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Access {
     /// Members read their rooms; anyone reads public channels.
     #[default]
@@ -78,7 +86,8 @@ pub enum Access {
 }
 
 /// A bound on a time in microseconds since the epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TimeBound {
     pub usec: i64,
     pub inclusive: bool,
@@ -100,14 +109,16 @@ impl TimeBound {
 }
 
 /// A bound at a message's position in (created, id) order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IdBound {
     pub id: MessageId,
     pub inclusive: bool,
 }
 
 /// Which kind of records a query reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum KindFilter {
     /// Regular and system messages, document comments.
     #[default]
@@ -117,20 +128,27 @@ pub enum KindFilter {
 }
 
 /// Which messages of the target count.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Filter {
     /// Lower bound on creation time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_after: Option<TimeBound>,
     /// Upper bound on creation time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_before: Option<TimeBound>,
     /// Lower bound on update time (`updated` falls back to `created`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_after: Option<TimeBound>,
     /// Upper bound on update time.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_before: Option<TimeBound>,
     /// Lower bound at a message's position in (created, id) order; the message must belong
     /// to the target, else the page is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub after_message: Option<IdBound>,
     /// Upper bound at a message's position in (created, id) order.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub before_message: Option<IdBound>,
     pub kind: KindFilter,
     /// Deleted messages appear (with their status) when set.
@@ -143,7 +161,8 @@ pub struct Filter {
 }
 
 /// Sort direction over (created, id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Order {
     #[default]
     Ascending,
@@ -151,12 +170,19 @@ pub enum Order {
 }
 
 /// Which part of the ordered result the caller wants.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Slice {
     /// Skip `offset`, take `limit` (None = all).
-    Offset { offset: u64, limit: Option<u32> },
+    Offset {
+        #[serde(default)]
+        offset: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
     /// Continue after an opaque position (a message id of the previous page), take `limit`.
     Cursor {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         after: Option<MessageId>,
         limit: u32,
     },
@@ -172,20 +198,28 @@ impl Default for Slice {
 }
 
 /// One canonical question: who asks, about what, which messages, in what order, which slice.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ThreadQuery {
     pub principal: Principal,
+    #[serde(default)]
     pub access: Access,
     pub target: Target,
     /// When set, a [`Target::Room`] of another kind is [`crate::canonical::Error::NotFound`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_kind: Option<RoomKind>,
+    #[serde(default)]
     pub filter: Filter,
+    #[serde(default)]
     pub order: Order,
+    #[serde(default)]
     pub slice: Slice,
     /// Fill [`crate::canonical::Page::total`]: the number of messages matching target and
     /// filter, before slicing.
+    #[serde(default)]
     pub want_total: bool,
     /// Fill [`crate::canonical::Page::unreads`] (Rocket.Chat `unreads=true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreads: Option<UnreadsWindow>,
 }
 
@@ -193,8 +227,10 @@ pub struct ThreadQuery {
 /// filter rules, satisfy `after`, and were created before the oldest returned message's time
 /// truncated to `resolution_usec`. Counted only when `after` is set and admits the oldest
 /// returned message (it is newer than the bound); otherwise nothing is unread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UnreadsWindow {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<TimeBound>,
     /// The clock resolution the platform compares times in: 1 for microseconds, 1000 for a
     /// platform that keeps milliseconds (a message in the same millisecond as the oldest
