@@ -11,13 +11,13 @@
 
 use super::params::{Coerced, Kind, Prop, QueryParams, Schema};
 use super::thread::{page_limit, page_offset};
-use super::{credentials, json_response, render_error, write_message, write_messages, Profile};
+use super::{credentials, render_error, write_message, write_messages, Profile};
 use crate::canonical::time::parse_datetime;
 use crate::canonical::{
     Credential, Error, Order, Page, Principal, Resource, RoomKind, Slice, Target, ThreadQuery,
     TimeBound, UnreadsWindow, UserRef,
 };
-use crate::dialect::{DialectId, Endpoint, Phase, Reply, RequestView};
+use crate::dialect::{json_reply, DialectId, Endpoint, Phase, Reply, RequestView, JSON};
 use crate::json::write_int;
 use http::StatusCode;
 use std::sync::Arc;
@@ -247,7 +247,7 @@ impl Endpoint for DmHistory {
     fn encode(&self, _req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
         let mut body = Vec::with_capacity(64 + 600 * page.messages.len());
         encode_dm_page(&mut body, page, query.unreads.is_some());
-        json_response(StatusCode::OK, &[], body)
+        json_reply(StatusCode::OK, JSON, super::REPLY_HEADERS, &[], body)
     }
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {

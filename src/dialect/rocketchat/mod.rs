@@ -25,7 +25,7 @@ pub use thread::GetThreadMessages;
 use crate::canonical::{Credential, Error, Principal, Resource};
 use crate::config::{RocketChatConfig, RocketChatRateLimit};
 use crate::dialect::{
-    json_reply, DialectFace, DialectId, Endpoint, RateOutcome, Reply, RequestView,
+    json_reply, DialectFace, DialectId, Endpoint, RateOutcome, Reply, RequestView, JSON,
 };
 use crate::json::write_str;
 use crate::ratelimit::{FixedWindow, DEFAULT_MAX_ENTRIES};
@@ -37,6 +37,9 @@ use std::sync::Arc;
 
 /// The path prefix Rocket.Chat owns.
 pub const PREFIX: &str = "/api/v1/";
+
+/// The headers of every Rocket.Chat reply after `Content-Type: application/json`.
+pub const REPLY_HEADERS: &[(&str, &str)] = &[("cache-control", "no-store"), ("pragma", "no-cache")];
 
 /// The Rocket.Chat dialect with its configured profile.
 pub struct RocketChat {
@@ -346,23 +349,12 @@ pub fn render_error(profile: &Profile, req: &RequestView<'_>, err: &Error) -> Re
             StatusCode::INTERNAL_SERVER_ERROR
         }
     };
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        json_response(status, &[("allow", "GET, HEAD")], body)
+    let extra: &[(&'static str, &str)] = if status == StatusCode::METHOD_NOT_ALLOWED {
+        &[("allow", "GET, HEAD")]
     } else {
-        json_response(status, &[], body)
-    }
-}
-
-/// A Rocket.Chat JSON reply: the three standard headers, then `extra`.
-pub fn json_response(status: StatusCode, extra: &[(&'static str, &str)], body: Vec<u8>) -> Reply {
-    let mut headers: Vec<(&'static str, &str)> = Vec::with_capacity(3 + extra.len());
-    headers.extend_from_slice(&[
-        ("content-type", "application/json"),
-        ("cache-control", "no-store"),
-        ("pragma", "no-cache"),
-    ]);
-    headers.extend_from_slice(extra);
-    json_reply(status, &headers, body)
+        &[]
+    };
+    json_reply(status, JSON, REPLY_HEADERS, extra, body)
 }
 
 #[cfg(test)]

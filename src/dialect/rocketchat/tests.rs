@@ -19,6 +19,7 @@ fn render_at(profile: &Profile, path: &str, err: &Error) -> Reply {
         headers: &headers,
         peer: None,
         now_usec: 0,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     render_error(profile, &req, err)
 }
@@ -55,6 +56,7 @@ fn answer(profile: &'static Profile, query: &str) -> (u16, String) {
         headers: &headers,
         peer: None,
         now_usec: 0,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     let principal = Principal {
         user_id: "u1".to_owned(),
@@ -367,6 +369,7 @@ fn face_serves_three_endpoints_with_the_profile_phases() {
             headers: &headers,
             peer: None,
             now_usec: 0,
+            pairs: &crate::dialect::QueryPairs::new(),
         };
         let via_face = face.render_error(&req, &Error::RouteNotFound);
         assert_eq!(
@@ -499,6 +502,7 @@ fn rate_limit_counts_per_client_and_route_and_skips_exempt_users() {
         headers: &headers,
         peer: None,
         now_usec: 5_000_000,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     let who = |id: &str| Principal {
         user_id: id.to_owned(),

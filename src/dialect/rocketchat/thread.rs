@@ -2,11 +2,11 @@
 
 use super::params::{parse_int, Coerced, Kind, Prop, QsValue, QueryParams, Schema};
 use super::sort::parse_sort;
-use super::{credentials, encode_thread_page, json_response, render_error, Profile, INVALID_SORT};
+use super::{credentials, encode_thread_page, render_error, Profile, INVALID_SORT};
 use crate::canonical::{
     Credential, Error, Order, Page, Principal, Resource, Slice, Target, ThreadQuery,
 };
-use crate::dialect::{DialectId, Endpoint, Phase, Reply, RequestView};
+use crate::dialect::{json_reply, DialectId, Endpoint, Phase, Reply, RequestView, JSON};
 use http::StatusCode;
 
 /// The exact path.
@@ -225,7 +225,7 @@ impl Endpoint for GetThreadMessages {
             .unwrap_or_else(|| offset.saturating_add(page.messages.len() as u64));
         let mut body = Vec::new();
         encode_thread_page(&mut body, &page.messages, offset, total);
-        json_response(StatusCode::OK, &[], body)
+        json_reply(StatusCode::OK, JSON, super::REPLY_HEADERS, &[], body)
     }
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {

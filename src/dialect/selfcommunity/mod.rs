@@ -17,7 +17,7 @@ pub use pm::GetPm;
 
 use crate::canonical::{AuthFailure, Credential, Error};
 use crate::config::Config;
-use crate::dialect::{json_reply, DialectFace, DialectId, Endpoint, Reply, RequestView};
+use crate::dialect::{json_reply, DialectFace, DialectId, Endpoint, Reply, RequestView, JSON};
 use crate::idmap::IdMap;
 use crate::json::write_str;
 use http::{HeaderMap, StatusCode};
@@ -25,6 +25,9 @@ use std::sync::Arc;
 
 /// The path prefix SelfCommunity owns.
 pub const PREFIX: &str = "/api/v2/";
+
+/// The headers of every SelfCommunity JSON reply after `Content-Type: application/json`.
+pub const REPLY_HEADERS: &[(&str, &str)] = &[("vary", "Accept"), ("allow", "GET, HEAD")];
 
 /// The `reason` of an [`Error::InvalidParameter`] for DRF `IntegerField` failures. Its `name`
 /// lists every invalid field, comma-separated, in report order.
@@ -185,19 +188,7 @@ pub fn render_error(_req: &RequestView<'_>, err: &Error) -> Reply {
         }
     };
     let extra: Vec<(&'static str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    json_response(status, &extra, body)
-}
-
-/// A SelfCommunity JSON reply: the three standard headers, then `extra`.
-pub fn json_response(status: StatusCode, extra: &[(&'static str, &str)], body: Vec<u8>) -> Reply {
-    let mut headers: Vec<(&'static str, &str)> = Vec::with_capacity(3 + extra.len());
-    headers.extend_from_slice(&[
-        ("content-type", "application/json"),
-        ("vary", "Accept"),
-        ("allow", "GET, HEAD"),
-    ]);
-    headers.extend_from_slice(extra);
-    json_reply(status, &headers, body)
+    json_reply(status, JSON, REPLY_HEADERS, &extra, body)
 }
 
 #[cfg(test)]

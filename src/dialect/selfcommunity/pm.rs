@@ -7,7 +7,9 @@ use crate::canonical::{
     UserRef,
 };
 use crate::config::SelfCommunityConfig;
-use crate::dialect::{json_reply, DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView};
+use crate::dialect::{
+    json_reply, DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView, JSON,
+};
 use crate::idmap::{IdMap, Kind};
 use crate::ratelimit::{FixedWindow, DEFAULT_MAX_ENTRIES};
 use http::StatusCode;
@@ -111,10 +113,9 @@ pub fn redirect(req: &RequestView<'_>) -> Reply {
     };
     json_reply(
         StatusCode::MOVED_PERMANENTLY,
-        &[
-            ("content-type", "text/html; charset=utf-8"),
-            ("location", &location),
-        ],
+        "text/html; charset=utf-8",
+        &[],
+        &[("location", &location)],
         Vec::new(),
     )
 }
@@ -222,7 +223,7 @@ impl Endpoint for GetPm {
 
     fn encode(&self, req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
         match self.body(req, query, page) {
-            Ok(body) => super::json_response(StatusCode::OK, &[], body),
+            Ok(body) => json_reply(StatusCode::OK, JSON, super::REPLY_HEADERS, &[], body),
             Err(e) => render_error(req, &e),
         }
     }

@@ -22,6 +22,8 @@ fn req<'a>(
         headers,
         peer,
         now_usec: 0,
+        // A test helper: one leaked (tiny) QueryPairs per view.
+        pairs: Box::leak(Box::default()),
     }
 }
 
