@@ -70,6 +70,16 @@ impl<'a> RequestView<'a> {
     }
 }
 
+/// The last value of `name` in `pairs` (last one wins, as every platform reads a repeated
+/// key), `None` when the key is absent.
+pub fn last_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// The storage behind [`RequestView::pairs`]: empty until the first call. One per request.
 #[derive(Debug, Default)]
 pub struct QueryPairs(std::sync::OnceLock<Vec<(String, String)>>);

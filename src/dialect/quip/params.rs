@@ -82,12 +82,7 @@ impl QuipParams {
 
 /// The last value of `name` in `pairs`; an empty value counts as absent.
 pub fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
+    crate::dialect::last_value(pairs, name).filter(|v| !v.is_empty())
 }
 
 fn invalid(name: &str, value: &str) -> Error {

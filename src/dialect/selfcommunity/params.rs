@@ -10,12 +10,7 @@
 /// The value of `name` as Django's `QueryDict` gives it (last one wins), `None` when absent
 /// in the spec's sense: missing, empty, or the literal `undefined`.
 pub fn present<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty() && *v != "undefined")
+    crate::dialect::last_value(pairs, name).filter(|v| !v.is_empty() && *v != "undefined")
 }
 
 /// Python's `str.strip()` whitespace (ASCII subset plus the common Unicode spaces).
