@@ -49,6 +49,45 @@ pub struct RequestView<'a> {
     pub peer: Option<std::net::SocketAddr>,
     /// When the request arrived, in microseconds since the epoch (dialects read no clock).
     pub now_usec: i64,
+    /// The query's pairs, parsed on first use by [`RequestView::pairs`] (request-scoped, so
+    /// every phase of a request shares one parse).
+    pub pairs: &'a QueryPairs,
+}
+
+impl<'a> RequestView<'a> {
+    /// The `application/x-www-form-urlencoded` pairs of [`RequestView::query`] (`+` and
+    /// `%XX` decoded, invalid UTF-8 replaced, empty fields dropped), parsed once per request.
+    pub fn pairs(&self) -> &'a [(String, String)] {
+        self.pairs.0.get_or_init(|| {
+            self.query
+                .map(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .into_owned()
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// The last value of `name` in `pairs` (last one wins, as every platform reads a repeated
+/// key), `None` when the key is absent.
+pub fn last_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The storage behind [`RequestView::pairs`]: empty until the first call. One per request.
+#[derive(Debug, Default)]
+pub struct QueryPairs(std::sync::OnceLock<Vec<(String, String)>>);
+
+impl QueryPairs {
+    pub const fn new() -> QueryPairs {
+        QueryPairs(std::sync::OnceLock::new())
+    }
 }
 
 /// The checks an endpoint makes before it asks the backend, in the platform's order.
@@ -155,16 +194,24 @@ pub trait DialectFace: Send + Sync + 'static {
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply;
 }
 
-/// Builds a JSON reply with the given status and extra headers.
+/// `Content-Type` of every JSON reply.
+pub const JSON: &str = "application/json";
+
+/// The one reply builder of every dialect: `status`, `Content-Type: content_type`, then the
+/// dialect's `standard` headers and the reply's own `extra` headers, in that order (values
+/// that are not valid header values are left out), and `body`.
 pub fn json_reply(
     status: http::StatusCode,
-    headers: &[(&'static str, &str)],
+    content_type: &str,
+    standard: &[(&'static str, &str)],
+    extra: &[(&'static str, &str)],
     body: Vec<u8>,
 ) -> Reply {
     let mut resp = Response::new(Bytes::from(body));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    for (name, value) in headers {
+    let content_type = ("content-type", content_type);
+    for (name, value) in std::iter::once(&content_type).chain(standard).chain(extra) {
         if let Ok(v) = http::HeaderValue::from_str(value) {
             h.append(*name, v);
         }
@@ -188,5 +235,5 @@ pub fn unclaimed_error(req: &RequestView<'_>, error: &Error) -> Reply {
     body.extend_from_slice(b",\"path\":");
     crate::json::write_str(&mut body, req.path);
     body.push(b'}');
-    json_reply(status, &[("content-type", "application/json")], body)
+    json_reply(status, JSON, &[], &[], body)
 }

@@ -14,7 +14,7 @@
 
 use super::{router::Resolved, Gateway};
 use crate::canonical::Error;
-use crate::dialect::{unclaimed_error, Reply, RequestView};
+use crate::dialect::{unclaimed_error, QueryPairs, Reply, RequestView};
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http::{HeaderMap, Method, Request, Response};
@@ -89,6 +89,7 @@ impl<B: Send + 'static> Service<Request<B>> for Endpoints {
                 headers: &parts.headers,
                 peer: parts.extensions.get::<super::PeerAddr>().map(|p| p.0),
                 now_usec: now_usec(),
+                pairs: &QueryPairs::new(),
             };
             let reply = match gw.router.resolve(view.path) {
                 Resolved::Endpoint(ep) => super::pipeline::serve(&gw, ep.as_ref(), &view).await,
@@ -135,6 +136,7 @@ impl ErrorContext {
             headers: &headers,
             peer: None,
             now_usec: now_usec(),
+            pairs: &QueryPairs::new(),
         };
         into_response(gw.router.render_error(&view, error))
     }

@@ -1,26 +1,33 @@
 //! Quip dialect (server face): `GET /1/admin/messages/:thread_id` (Admin API) and
 //! `GET /1/messages/:thread_id` (Automation API), spec `quip.md`.
 //!
-//! - [`params`]: the query string, checked in the spec's order (§3).
+//! This file: the [`DialectFace`] (prefix, the path → endpoint table, credentials) and
+//! re-exports. The rest, the same files in every dialect:
+//!
+//! - [`endpoints`]: the two endpoints (§1, §4), one file each kind.
+//! - [`params`]: the query string, checked in the spec's order (§3), into a `ThreadQuery`.
 //! - [`encode`]: message objects and the bare array, straight to bytes (§5).
-//! - [`messages`]: the two endpoints (§1, §4).
+//! - [`errors`]: [`render_error`], the only place a Quip error becomes an HTTP reply (§6).
 //! - [`ratelimit`]: the optional per-user and per-company windows (§5, §6).
-//! - [`render_error`] (here): the only place a Quip error becomes an HTTP reply (§6).
+//!
+//! Dependencies go one way: `endpoints` uses the others, none of them uses `endpoints`.
 
 pub mod encode;
-pub mod messages;
+pub mod endpoints;
+pub mod errors;
 pub mod params;
 pub mod ratelimit;
 
 pub use encode::{write_message, write_messages};
-pub use messages::{GetMessages, Which};
+pub use endpoints::GetMessages;
+pub use errors::{describe, render_error, write_error};
+pub use params::Which;
 pub use ratelimit::RateLimiter;
 
-use crate::canonical::{Credential, Error, Resource};
+use crate::canonical::{Credential, Error};
 use crate::config::QuipConfig;
-use crate::dialect::{json_reply, DialectFace, DialectId, Endpoint, Reply, RequestView};
-use crate::json::{write_int, write_str};
-use http::{HeaderMap, StatusCode};
+use crate::dialect::{DialectFace, DialectId, Endpoint, Reply, RequestView};
+use http::HeaderMap;
 use std::sync::Arc;
 
 /// The path prefix Quip owns.
@@ -110,103 +117,6 @@ pub fn credentials(headers: &HeaderMap) -> Option<Credential> {
     (!token.is_empty()).then(|| Credential::Bearer {
         token: token.to_owned(),
     })
-}
-
-/// `{"error":<reason phrase>,"error_code":<status>,"error_description":<text>}` (spec §6).
-pub fn write_error(out: &mut Vec<u8>, status: StatusCode, description: &str) {
-    out.extend_from_slice(b"{\"error\":");
-    write_str(out, status.canonical_reason().unwrap_or("Error"));
-    out.extend_from_slice(b",\"error_code\":");
-    write_int(out, status.as_u16());
-    out.extend_from_slice(b",\"error_description\":");
-    write_str(out, description);
-    out.push(b'}');
-}
-
-/// The id a `Forbidden` or `NotFound` names, as received.
-fn resource_id(resource: &Resource) -> &str {
-    match resource {
-        Resource::Message(id)
-        | Resource::Room(id)
-        | Resource::User(id)
-        | Resource::Group(id)
-        | Resource::Company(id) => id,
-    }
-}
-
-/// Status and `error_description` of an error (spec §6).
-pub fn describe(error: &Error) -> (StatusCode, std::borrow::Cow<'_, str>) {
-    use std::borrow::Cow;
-    match error {
-        Error::RouteNotFound => (StatusCode::NOT_FOUND, Cow::Borrowed("Not found")),
-        Error::MethodNotAllowed { .. } => (
-            StatusCode::METHOD_NOT_ALLOWED,
-            Cow::Borrowed("Method not allowed"),
-        ),
-        Error::Unauthenticated(_) => (
-            StatusCode::UNAUTHORIZED,
-            Cow::Borrowed("Invalid access token"),
-        ),
-        Error::RateLimited { .. } => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Cow::Borrowed("Over Rate Limit"),
-        ),
-        Error::MissingParameter { name } => (
-            StatusCode::BAD_REQUEST,
-            Cow::Owned(format!("Missing {name}")),
-        ),
-        // The decoder puts the spec's text in `reason` (`Invalid sorted_by` for `sort_by`).
-        Error::InvalidParameter { reason, .. } => {
-            (StatusCode::BAD_REQUEST, Cow::Borrowed(reason.as_str()))
-        }
-        Error::UnknownParameter { name } => (
-            StatusCode::BAD_REQUEST,
-            Cow::Owned(format!("Invalid {name}")),
-        ),
-        Error::Forbidden(resource) => (
-            StatusCode::FORBIDDEN,
-            Cow::Owned(format!("Not authorized: {}", resource_id(resource))),
-        ),
-        Error::NotFound(_) => (StatusCode::NOT_FOUND, Cow::Borrowed("Thread not found")),
-        Error::PayloadTooLarge => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Cow::Borrowed("Request body too large"),
-        ),
-        Error::BackendUnavailable(_) | Error::BadBackendAnswer(_) => (
-            StatusCode::BAD_GATEWAY,
-            Cow::Borrowed("Upstream unavailable"),
-        ),
-        Error::BackendTimeout => (
-            StatusCode::GATEWAY_TIMEOUT,
-            Cow::Borrowed("Upstream timed out"),
-        ),
-        Error::Internal(_) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Cow::Borrowed("Internal error"),
-        ),
-    }
-}
-
-/// Renders any error as Quip answers it (spec §6): the envelope, `Content-Type:
-/// application/json`, and `Allow: GET, HEAD` on a 405. No `WWW-Authenticate`, no
-/// `Retry-After`.
-pub fn render_error(_req: &RequestView<'_>, error: &Error) -> Reply {
-    let (status, description) = describe(error);
-    let mut body = Vec::with_capacity(96 + description.len());
-    write_error(&mut body, status, &description);
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        json_response(status, &[("allow", "GET, HEAD")], body)
-    } else {
-        json_response(status, &[], body)
-    }
-}
-
-/// A Quip JSON reply: `Content-Type: application/json`, then `extra`.
-pub fn json_response(status: StatusCode, extra: &[(&'static str, &str)], body: Vec<u8>) -> Reply {
-    let mut headers: Vec<(&'static str, &str)> = Vec::with_capacity(1 + extra.len());
-    headers.push(("content-type", "application/json"));
-    headers.extend_from_slice(extra);
-    json_reply(status, &headers, body)
 }
 
 #[cfg(test)]

@@ -1,10 +1,22 @@
-//! The query string of both endpoints (spec §3), checked in the spec's order: `company_id`
-//! (admin), `count`, `sorted_by`/`sort_by`, then the `*_usec` values. Unknown keys are
-//! ignored, an empty value is absent, and for a repeated key the last value wins.
+//! Parameter decoding of both endpoints: the query string (spec §3), checked in the spec's
+//! order (`company_id` (admin), `count`, `sorted_by`/`sort_by`, then the `*_usec` values),
+//! and the canonical [`ThreadQuery`] it asks for (§4). Unknown keys are ignored, an empty
+//! value is absent, and for a repeated key the last value wins.
+//!
+//! The pairs come from [`RequestView::pairs`](crate::dialect::RequestView::pairs): parsed
+//! once per request, shared with the rate-limit phase.
 
-use super::messages::Which;
-use crate::canonical::{Error, Order};
-use std::borrow::Cow;
+use crate::canonical::TimeBound;
+use crate::canonical::{Access, Error, KindFilter, Order, Principal, Slice, Target, ThreadQuery};
+
+/// Which of the two endpoints (the router tells them apart by path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// `/1/admin/messages/:thread_id` (Admin API).
+    Admin,
+    /// `/1/messages/:thread_id` (Automation API).
+    Automation,
+}
 
 /// `count` when absent (spec §3, seed 003).
 pub const DEFAULT_COUNT: u32 = 25;
@@ -68,26 +80,9 @@ impl QuipParams {
     }
 }
 
-/// The pairs of a raw query string, percent- and `+`-decoded (invalid UTF-8 replaced).
-pub struct Pairs<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
-
-impl<'a> Pairs<'a> {
-    pub fn parse(raw: Option<&'a str>) -> Pairs<'a> {
-        Pairs(
-            raw.map(|q| url::form_urlencoded::parse(q.as_bytes()).collect())
-                .unwrap_or_default(),
-        )
-    }
-
-    /// The last value of `name`; an empty value counts as absent.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_ref())
-            .filter(|v| !v.is_empty())
-    }
+/// The last value of `name` in `pairs`; an empty value counts as absent.
+pub fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    crate::dialect::last_value(pairs, name).filter(|v| !v.is_empty())
 }
 
 fn invalid(name: &str, value: &str) -> Error {
@@ -137,32 +132,32 @@ pub fn parse_bool(raw: &str) -> bool {
     raw.eq_ignore_ascii_case("true") || raw == "1"
 }
 
-/// Decodes the query string of `which` endpoint in the spec's check order.
-pub fn parse_params(which: Which, raw_query: Option<&str>) -> Result<QuipParams, Error> {
-    let p = Pairs::parse(raw_query);
+/// Decodes the query `pairs` of `which` endpoint in the spec's check order.
+pub fn parse_params(which: Which, pairs: &[(String, String)]) -> Result<QuipParams, Error> {
+    let p = |name: &str| get(pairs, name);
     let company_id = match which {
         Which::Admin => Some(
-            p.get("company_id")
+            p("company_id")
                 .ok_or_else(|| Error::missing("company_id"))?
                 .to_owned(),
         ),
         Which::Automation => None,
     };
-    let count = match p.get("count") {
+    let count = match p("count") {
         None => DEFAULT_COUNT,
         Some(raw) => parse_count(raw).ok_or_else(|| invalid("count", raw))?,
     };
     let mut sorted_by = None;
     // `sorted_by` wins over `sort_by`; both must be valid when present.
     for name in ["sorted_by", "sort_by"] {
-        if let Some(raw) = p.get(name) {
+        if let Some(raw) = p(name) {
             let order =
                 parse_order(raw).ok_or_else(|| Error::invalid(name, raw, "Invalid sorted_by"))?;
             sorted_by = sorted_by.or(Some(order));
         }
     }
     let usec = |name: &str| -> Result<Option<i64>, Error> {
-        p.get(name)
+        p(name)
             .map(|raw| parse_usec(raw).ok_or_else(|| invalid(name, raw)))
             .transpose()
     };
@@ -180,11 +175,43 @@ pub fn parse_params(which: Which, raw_query: Option<&str>) -> Result<QuipParams,
         count,
         sorted_by,
         max_created_usec: max_created.or(max_updated),
-        edits: p.get("message_type") == Some("edit"),
-        include_deleted: which == Which::Admin && p.get("include_deleted").is_some_and(parse_bool),
+        edits: p("message_type") == Some("edit"),
+        include_deleted: which == Which::Admin && p("include_deleted").is_some_and(parse_bool),
         updated_since_usec,
         last_updated_since_usec,
     })
+}
+
+/// The canonical query for decoded parameters on `thread_id`.
+pub fn messages_query(
+    which: Which,
+    principal: Principal,
+    thread_id: &str,
+    p: &QuipParams,
+) -> ThreadQuery {
+    let mut q = ThreadQuery::new(principal, Target::Room(thread_id.to_owned()));
+    if let (Which::Admin, Some(company)) = (which, &p.company_id) {
+        q.access = Access::CompanyAdmin(company.clone());
+    }
+    let f = &mut q.filter;
+    // A Quip thread is one flat list: replies of other platforms' threads are messages too.
+    f.include_replies = true;
+    f.kind = if p.edits {
+        KindFilter::Edits
+    } else {
+        KindFilter::Messages
+    };
+    f.include_deleted = p.include_deleted;
+    f.include_hidden = p.include_deleted;
+    f.created_before = p.created_bound().map(TimeBound::inclusive);
+    f.updated_after = p.updated_since_usec.map(TimeBound::inclusive);
+    f.updated_before = p.last_updated_since_usec.map(TimeBound::exclusive);
+    q.order = p.selection_order();
+    q.slice = Slice::Offset {
+        offset: 0,
+        limit: Some(p.count),
+    };
+    q
 }
 
 #[cfg(test)]

@@ -29,8 +29,7 @@
 //! - **Refusal**: [`Error::RateLimited`], rendered 503 `Over Rate Limit` without
 //!   `Retry-After` (see [`super::describe`]).
 
-use super::messages::Which;
-use super::params::Pairs;
+use super::params::{get, Which};
 use crate::canonical::{Error, Principal};
 use crate::config::QuipRateLimit;
 use crate::dialect::{RateOutcome, RequestView};
@@ -124,12 +123,9 @@ pub fn rate_limit(
     let (Some(limiter), Some(principal)) = (limiter, principal) else {
         return RateOutcome::default();
     };
-    let pairs;
     let company = match which {
-        Which::Admin => {
-            pairs = Pairs::parse(req.query);
-            pairs.get("company_id")
-        }
+        // The pairs the decoder reads too (parsed once per request).
+        Which::Admin => get(req.pairs(), "company_id"),
         Which::Automation => None,
     };
     let now_ms = u64::try_from(req.now_usec.div_euclid(1000)).unwrap_or(0);

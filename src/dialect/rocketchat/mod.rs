@@ -1,42 +1,45 @@
 //! Rocket.Chat dialect (server face): `GET /api/v1/chat.getThreadMessages`,
 //! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history`.
 //!
-//! - [`profile`]: the version profiles of spec §7, as data.
+//! This file: the [`DialectFace`] (prefix, the path → endpoint table, credentials, the
+//! headers of every reply) and re-exports. The rest, the same files in every dialect:
+//!
+//! - [`endpoints`]: `chat.getThreadMessages` and `dm.history` / `im.history`, one file each.
 //! - [`params`]: `qs` decoding, `parseInt`, ajv coercion and validation.
-//! - [`sort`]: `parseJsonQuery`'s `sort`.
 //! - [`encode`]: messages and pages, straight to bytes.
-//! - [`thread`]: the `chat.getThreadMessages` endpoint.
-//! - [`dm`]: the `dm.history` / `im.history` endpoint.
-//! - [`RateLimiter`] (here): the optional fixed window per (client address, route).
-//! - [`render_error`] (here): the only place a Rocket.Chat error becomes an HTTP reply.
+//! - [`errors`]: [`render_error`], the only place a Rocket.Chat error becomes an HTTP reply.
+//! - [`ratelimit`]: the optional fixed window per (client address, route).
+//!
+//! Rocket.Chat only:
+//!
+//! - [`profile`]: the version profiles of spec §7, as data.
+//! - [`sort`]: `parseJsonQuery`'s `sort`.
 
-pub mod dm;
 pub mod encode;
+pub mod endpoints;
+pub mod errors;
 pub mod params;
 pub mod profile;
+pub mod ratelimit;
 pub mod sort;
-pub mod thread;
 
-pub use dm::DmHistory;
 pub use encode::{encode_thread_page, write_message, write_messages};
+pub use endpoints::{dm, thread, DmHistory, GetThreadMessages};
+pub use errors::{render_error, INVALID_SORT};
 pub use profile::Profile;
-pub use thread::GetThreadMessages;
+pub use ratelimit::{rate_limit, RateLimiter};
 
-use crate::canonical::{Credential, Error, Principal, Resource};
-use crate::config::{RocketChatConfig, RocketChatRateLimit};
-use crate::dialect::{
-    json_reply, DialectFace, DialectId, Endpoint, RateOutcome, Reply, RequestView,
-};
-use crate::json::write_str;
-use crate::ratelimit::{FixedWindow, DEFAULT_MAX_ENTRIES};
-use http::{HeaderMap, StatusCode};
-use profile::{SchemaEnvelope, TmidMissing};
-use std::collections::HashSet;
-use std::net::IpAddr;
+use crate::canonical::{Credential, Error};
+use crate::config::RocketChatConfig;
+use crate::dialect::{DialectFace, DialectId, Endpoint, Reply, RequestView};
+use http::HeaderMap;
 use std::sync::Arc;
 
 /// The path prefix Rocket.Chat owns.
 pub const PREFIX: &str = "/api/v1/";
+
+/// The headers of every Rocket.Chat reply after `Content-Type: application/json`.
+pub const REPLY_HEADERS: &[(&str, &str)] = &[("cache-control", "no-store"), ("pragma", "no-cache")];
 
 /// The Rocket.Chat dialect with its configured profile.
 pub struct RocketChat {
@@ -102,267 +105,6 @@ pub fn credentials(headers: &HeaderMap) -> Option<Credential> {
         user_id: get("x-user-id")?.to_owned(),
         token: get("x-auth-token")?.to_owned(),
     })
-}
-
-/// Rocket.Chat's rate limiter (spec §6): a fixed window per (client address, route), shared
-/// by every endpoint of the dialect; users in `exempt_users` are never counted (upstream:
-/// the `api-bypass-rate-limit` permission) and get no rate-limit headers.
-#[derive(Debug)]
-pub struct RateLimiter {
-    window: FixedWindow<(Option<IpAddr>, &'static str)>,
-    exempt: HashSet<String>,
-}
-
-impl RateLimiter {
-    pub fn new(cfg: &RocketChatRateLimit) -> RateLimiter {
-        RateLimiter {
-            window: FixedWindow::new(cfg.calls, cfg.window_ms, DEFAULT_MAX_ENTRIES),
-            exempt: cfg.exempt_users.iter().cloned().collect(),
-        }
-    }
-}
-
-/// The rate-limit phase of a Rocket.Chat endpoint: `X-RateLimit-Limit`, `-Remaining` and
-/// `-Reset` (window end, epoch ms) on every response from here on, and
-/// [`Error::RateLimited`] for call `limit + 1` of a window.
-pub fn rate_limit(
-    limiter: Option<&RateLimiter>,
-    route: &'static str,
-    req: &RequestView<'_>,
-    principal: Option<&Principal>,
-    client: Option<IpAddr>,
-) -> RateOutcome {
-    let Some(limiter) = limiter else {
-        return RateOutcome::default();
-    };
-    if principal.is_some_and(|p| limiter.exempt.contains(&p.user_id)) {
-        return RateOutcome::default();
-    }
-    let now_ms = u64::try_from(req.now_usec.div_euclid(1000)).unwrap_or(0);
-    let v = limiter.window.hit(&(client, route), now_ms);
-    RateOutcome {
-        headers: vec![
-            ("x-ratelimit-limit", v.limit.to_string()),
-            ("x-ratelimit-remaining", v.remaining.to_string()),
-            ("x-ratelimit-reset", v.reset_at_ms.to_string()),
-        ],
-        refused: (!v.allowed).then_some(Error::RateLimited {
-            retry_after_ms: v.reset_in_ms,
-        }),
-    }
-}
-
-/// The `reason` of an [`Error::InvalidParameter`] for a `sort` that `parseJsonQuery` rejects
-/// (rendered as `error-invalid-sort`, not as a schema error).
-pub const INVALID_SORT: &str = "error-invalid-sort";
-
-/// Which endpoint family an error belongs to (errors differ per endpoint).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RouteKind {
-    Thread,
-    DmHistory,
-    Other,
-}
-
-impl RouteKind {
-    fn of(path: &str) -> RouteKind {
-        match path {
-            thread::PATH => RouteKind::Thread,
-            dm::PATH | dm::ALIAS_PATH => RouteKind::DmHistory,
-            _ => RouteKind::Other,
-        }
-    }
-}
-
-const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","message":"API endpoint does not exist"}"#;
-const INTERNAL: &[u8] = br#"{"success":false,"error":"Internal server error"}"#;
-const UPSTREAM_UNAVAILABLE: &[u8] = br#"{"success":false,"error":"Upstream unavailable [error-upstream-unavailable]","errorType":"error-upstream-unavailable"}"#;
-const UPSTREAM_TIMEOUT: &[u8] = br#"{"success":false,"error":"Upstream timed out [error-upstream-timeout]","errorType":"error-upstream-timeout"}"#;
-/// Unknown path under `/api/v1/`. Upstream has no JSON answer for this: Restivus
-/// (`lib/route.coffee`) registers only the paths it serves, so anything else falls through to
-/// Meteor's web app (the client's HTML page, status 200), and the newer Hono router answers
-/// its default `404 Not Found` in plain text. Both break the "every response is JSON" rule of
-/// spec §5, so the gateway answers 404 in the envelope of `API.v1.notFound()` (`ApiClass.ts`:
-/// `{success: false, error}`) with the text Restivus uses for an endpoint it does not serve
-/// (the 405 body of `route.coffee`).
-const ROUTE_NOT_FOUND: &[u8] = br#"{"success":false,"error":"API endpoint does not exist"}"#;
-/// Body too large: same envelope, with the text of Express's body parser (`raw-body`), which
-/// is what refuses oversized bodies upstream.
-const PAYLOAD_TOO_LARGE: &[u8] = br#"{"success":false,"error":"request entity too large"}"#;
-/// `API.v1.notFound()` for a resource outside the served endpoints.
-const RESOURCE_NOT_FOUND: &[u8] = br#"{"success":false,"error":"Resource not found"}"#;
-
-/// `API.v1.failure(message, errorType)` of a `Meteor.Error(errorType, message)`:
-/// `{"success":false,"error":"<message> [<type>]","errorType":"<type>"[,"details":..]}`
-/// (`"[<type>]"` alone when the message is empty).
-fn write_failure(out: &mut Vec<u8>, message: &str, error_type: &str, details: Option<&[u8]>) {
-    let text = if message.is_empty() {
-        format!("[{error_type}]")
-    } else {
-        format!("{message} [{error_type}]")
-    };
-    out.extend_from_slice(b"{\"success\":false,\"error\":");
-    write_str(out, &text);
-    out.extend_from_slice(b",\"errorType\":");
-    write_str(out, error_type);
-    if let Some(details) = details {
-        out.extend_from_slice(b",\"details\":");
-        out.extend_from_slice(details);
-    }
-    out.push(b'}');
-}
-
-/// `{"success":false,"error":"<text>"}`.
-fn write_simple(out: &mut Vec<u8>, text: &str) {
-    out.extend_from_slice(b"{\"success\":false,\"error\":");
-    write_str(out, text);
-    out.push(b'}');
-}
-
-/// A schema (ajv) error in the profile's envelope.
-fn write_schema_error(out: &mut Vec<u8>, profile: &Profile, text: &str) {
-    match profile.schema_envelope {
-        SchemaEnvelope::Suffixed => write_failure(out, text, "invalid-params", None),
-        SchemaEnvelope::Typed => {
-            out.extend_from_slice(
-                b"{\"success\":false,\"errorType\":\"error-invalid-params\",\"error\":",
-            );
-            write_str(out, text);
-            out.push(b'}');
-        }
-    }
-}
-
-/// Renders any error as Rocket.Chat (profile `profile`) answers it for the request's path.
-/// Every reply carries `Content-Type: application/json`, `Cache-Control: no-store` and
-/// `Pragma: no-cache`; a 405 adds `Allow: GET, HEAD`.
-pub fn render_error(profile: &Profile, req: &RequestView<'_>, err: &Error) -> Reply {
-    let route = RouteKind::of(req.path);
-    let mut body = Vec::with_capacity(160);
-    let out = &mut body;
-    let status = match err {
-        Error::Unauthenticated(_) => {
-            out.extend_from_slice(profile.unauthorized_body);
-            StatusCode::UNAUTHORIZED
-        }
-        Error::MethodNotAllowed { .. } => {
-            out.extend_from_slice(METHOD_NOT_ALLOWED);
-            StatusCode::METHOD_NOT_ALLOWED
-        }
-        Error::Forbidden(_) if route == RouteKind::Thread => {
-            write_failure(out, "Not Allowed", "error-not-allowed", None);
-            StatusCode::BAD_REQUEST
-        }
-        Error::Forbidden(_) => {
-            write_simple(out, profile.dm_forbidden_error);
-            StatusCode::FORBIDDEN
-        }
-        Error::NotFound(resource) => match (route, resource) {
-            (RouteKind::Thread, Resource::Message(_)) => {
-                write_failure(out, "Invalid Message", "error-invalid-message", None);
-                StatusCode::BAD_REQUEST
-            }
-            // The thread's room or the caller vanished: upstream answers Not Allowed.
-            (RouteKind::Thread, _) => {
-                write_failure(out, "Not Allowed", "error-not-allowed", None);
-                StatusCode::BAD_REQUEST
-            }
-            (RouteKind::DmHistory, _) => {
-                write_failure(out, "", "invalid-channel", None);
-                StatusCode::BAD_REQUEST
-            }
-            (RouteKind::Other, _) => {
-                out.extend_from_slice(RESOURCE_NOT_FOUND);
-                StatusCode::NOT_FOUND
-            }
-        },
-        Error::MissingParameter { name }
-            if route == RouteKind::Thread
-                && name == "tmid"
-                && profile.tmid_missing == TmidMissing::HandlerText =>
-        {
-            write_failure(
-                out,
-                "The required \"tmid\" query param is missing.",
-                "error-invalid-params",
-                None,
-            );
-            StatusCode::BAD_REQUEST
-        }
-        Error::MissingParameter { name } => {
-            write_schema_error(
-                out,
-                profile,
-                &format!("must have required property '{name}'"),
-            );
-            StatusCode::BAD_REQUEST
-        }
-        Error::UnknownParameter { .. } => {
-            write_schema_error(out, profile, "must NOT have additional properties");
-            StatusCode::BAD_REQUEST
-        }
-        Error::InvalidParameter { value, reason, .. } if reason == INVALID_SORT => {
-            write_failure(
-                out,
-                &format!("Invalid sort parameter provided: \"{value}\""),
-                "error-invalid-sort",
-                Some(br#"{"helperMethod":"parseJsonQuery"}"#),
-            );
-            StatusCode::BAD_REQUEST
-        }
-        Error::InvalidParameter { reason, .. } => {
-            write_schema_error(out, profile, reason);
-            StatusCode::BAD_REQUEST
-        }
-        Error::RouteNotFound => {
-            out.extend_from_slice(ROUTE_NOT_FOUND);
-            StatusCode::NOT_FOUND
-        }
-        Error::PayloadTooLarge => {
-            out.extend_from_slice(PAYLOAD_TOO_LARGE);
-            StatusCode::PAYLOAD_TOO_LARGE
-        }
-        Error::RateLimited { retry_after_ms } => {
-            let seconds = retry_after_ms.div_ceil(1000);
-            write_simple(
-                out,
-                &format!(
-                    "Error, too many requests. Please slow down. You must wait {seconds} seconds \
-                     before trying this endpoint again. [error-too-many-requests]"
-                ),
-            );
-            StatusCode::TOO_MANY_REQUESTS
-        }
-        Error::BackendUnavailable(_) | Error::BadBackendAnswer(_) => {
-            out.extend_from_slice(UPSTREAM_UNAVAILABLE);
-            StatusCode::BAD_GATEWAY
-        }
-        Error::BackendTimeout => {
-            out.extend_from_slice(UPSTREAM_TIMEOUT);
-            StatusCode::GATEWAY_TIMEOUT
-        }
-        Error::Internal(_) => {
-            out.extend_from_slice(INTERNAL);
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    };
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        json_response(status, &[("allow", "GET, HEAD")], body)
-    } else {
-        json_response(status, &[], body)
-    }
-}
-
-/// A Rocket.Chat JSON reply: the three standard headers, then `extra`.
-pub fn json_response(status: StatusCode, extra: &[(&'static str, &str)], body: Vec<u8>) -> Reply {
-    let mut headers: Vec<(&'static str, &str)> = Vec::with_capacity(3 + extra.len());
-    headers.extend_from_slice(&[
-        ("content-type", "application/json"),
-        ("cache-control", "no-store"),
-        ("pragma", "no-cache"),
-    ]);
-    headers.extend_from_slice(extra);
-    json_reply(status, &headers, body)
 }
 
 #[cfg(test)]

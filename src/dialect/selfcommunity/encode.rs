@@ -296,3 +296,6 @@ pub fn write_page<T>(
     out.extend_from_slice(b"]}");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,6 @@
 //! `remove_query_param` (`rest_framework/utils/urls.py`): `parse_qs(keep_blank_values=True)`,
 //! set or pop the key, `urlencode(sorted(items), doseq=True)`.
 
-use super::params::unquote;
 use crate::dialect::RequestView;
 use ipnet::IpNet;
 
@@ -27,16 +26,15 @@ pub fn quote_plus(out: &mut String, s: &str) {
     }
 }
 
-/// The raw query with `limit` set and `offset` set or removed, re-emitted as DRF does.
-pub fn rewrite_query(raw: Option<&str>, limit: u32, offset: Option<u128>) -> String {
+/// The query (its decoded `pairs`) with `limit` set and `offset` set or removed,
+/// re-emitted as DRF does.
+pub fn rewrite_query(pairs: &[(String, String)], limit: u32, offset: Option<u128>) -> String {
     // parse_qs: a dict of lists in first-seen key order; values of a key keep their order.
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for field in raw.unwrap_or("").split('&').filter(|f| !f.is_empty()) {
-        let (k, v) = field.split_once('=').unwrap_or((field, ""));
-        let (k, v) = (unquote(k, true).into_owned(), unquote(v, true).into_owned());
-        match groups.iter_mut().find(|(key, _)| *key == k) {
-            Some((_, values)) => values.push(v),
-            None => groups.push((k, vec![v])),
+    for (k, v) in pairs {
+        match groups.iter_mut().find(|(key, _)| key == k) {
+            Some((_, values)) => values.push(v.clone()),
+            None => groups.push((k.clone(), vec![v.clone()])),
         }
     }
     let mut set = |key: &str, value: Option<String>| {
@@ -72,13 +70,13 @@ pub fn rewrite_query(raw: Option<&str>, limit: u32, offset: Option<u128>) -> Str
 /// `<scheme>://<host>[prefix]<path>`.
 pub fn links(
     base: &str,
-    raw_query: Option<&str>,
+    pairs: &[(String, String)],
     l: u32,
     o: u64,
     c: u64,
 ) -> (Option<String>, Option<String>) {
     let (l128, o128, c128) = (u128::from(l), u128::from(o), u128::from(c));
-    let url = |offset: Option<u128>| format!("{base}?{}", rewrite_query(raw_query, l, offset));
+    let url = |offset: Option<u128>| format!("{base}?{}", rewrite_query(pairs, l, offset));
     let next = (o128 + l128 < c128).then(|| url(Some(o128 + l128)));
     let previous = (o128 > 0).then(|| {
         if o128 <= l128 {
@@ -116,3 +114,6 @@ pub fn base_url(req: &RequestView<'_>, public_base_url: &str, trusted: &[IpNet])
     }
     format!("{scheme}://{host}{}", req.path)
 }
+
+#[cfg(test)]
+mod tests;

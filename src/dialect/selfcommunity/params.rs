@@ -1,72 +1,16 @@
-//! Query-string decoding the way Django and DRF read it (spec §3): `&`-separated fields,
-//! `+` and `%XX` decoding, last value wins, `undefined` = empty = absent; DRF `IntegerField`
-//! for ids, Python `int()` with DRF's fallbacks for `limit`/`offset`.
-
-use std::borrow::Cow;
-
-/// Percent-decodes `s` (`+` = space when `plus` is set); invalid `%` sequences stay as they
-/// are and invalid UTF-8 becomes U+FFFD (Python's `unquote(errors="replace")`).
-pub fn unquote(s: &str, plus: bool) -> Cow<'_, str> {
-    if !s.bytes().any(|b| b == b'%' || (plus && b == b'+')) {
-        return Cow::Borrowed(s);
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' if plus => {
-                out.push(b' ');
-                i += 1;
-            }
-            b'%' if i + 2 < b.len() && hex(b[i + 1]).is_some() && hex(b[i + 2]).is_some() => {
-                let hi = hex(b[i + 1]).unwrap_or(0);
-                let lo = hex(b[i + 2]).unwrap_or(0);
-                out.push(hi * 16 + lo);
-                i += 3;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
-}
-
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// The decoded `(key, value)` pairs of a raw query, in order: split on `&` only, empty
-/// fields dropped, a bare `k` is `k=` (Python `parse_qsl(keep_blank_values=True)`).
-pub fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    let Some(raw) = raw else {
-        return Vec::new();
-    };
-    raw.split('&')
-        .filter(|field| !field.is_empty())
-        .map(|field| {
-            let (k, v) = field.split_once('=').unwrap_or((field, ""));
-            (unquote(k, true).into_owned(), unquote(v, true).into_owned())
-        })
-        .collect()
-}
+//! Parameter decoding the way Django and DRF read it (spec §3): last value wins,
+//! `undefined` = empty = absent; DRF `IntegerField` for ids, Python `int()` with DRF's
+//! fallbacks for `limit`/`offset`.
+//!
+//! The pairs are [`RequestView::pairs`](crate::dialect::RequestView::pairs): `&`-separated
+//! fields, empty ones dropped, a bare `k` is `k=`, `+` and `%XX` decoded with invalid
+//! sequences kept and invalid UTF-8 replaced, which is Python's
+//! `parse_qsl(keep_blank_values=True)` with `unquote(errors="replace")`.
 
 /// The value of `name` as Django's `QueryDict` gives it (last one wins), `None` when absent
 /// in the spec's sense: missing, empty, or the literal `undefined`.
 pub fn present<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .rev()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty() && *v != "undefined")
+    crate::dialect::last_value(pairs, name).filter(|v| !v.is_empty() && *v != "undefined")
 }
 
 /// Python's `str.strip()` whitespace (ASCII subset plus the common Unicode spaces).
@@ -161,3 +105,6 @@ pub fn ids(pairs: &[(String, String)]) -> Result<[Option<i128>; 5], Vec<&'static
         Err(invalid)
     }
 }
+
+#[cfg(test)]
+mod tests;

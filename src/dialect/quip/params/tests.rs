@@ -3,12 +3,19 @@
 use super::*;
 use crate::canonical::Order;
 
+/// The pairs `RequestView::pairs` gives for the query string `q`.
+fn pairs(q: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(q.as_bytes())
+        .into_owned()
+        .collect()
+}
+
 fn admin(q: &str) -> Result<QuipParams, Error> {
-    parse_params(Which::Admin, Some(q))
+    parse_params(Which::Admin, &pairs(q))
 }
 
 fn auto(q: &str) -> Result<QuipParams, Error> {
-    parse_params(Which::Automation, Some(q))
+    parse_params(Which::Automation, &pairs(q))
 }
 
 fn reason(r: Result<QuipParams, Error>) -> String {
@@ -28,7 +35,7 @@ fn defaults() {
     assert_eq!(p.selection_order(), Order::Descending);
     assert!(!p.edits && !p.include_deleted);
     assert_eq!(p.company_id, None);
-    assert_eq!(parse_params(Which::Automation, None).unwrap(), p);
+    assert_eq!(parse_params(Which::Automation, &[]).unwrap(), p);
 }
 
 #[test]

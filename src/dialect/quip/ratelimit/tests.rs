@@ -153,6 +153,7 @@ fn outcome(
         headers: &headers,
         peer: None,
         now_usec: T0 as i64 * 1000 + 999,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     let p = user.map(principal);
     rate_limit(limiter, which, &req, p.as_ref())

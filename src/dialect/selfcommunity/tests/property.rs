@@ -1,9 +1,9 @@
 //! Arbitrary query strings through the decoder and the encoder: no panic, well-formed bodies.
 
-use super::super::pm::GetPm;
 use super::*;
 use crate::canonical::Principal;
 use crate::config::SelfCommunityConfig;
+use crate::dialect::selfcommunity::GetPm;
 use crate::dialect::Endpoint;
 use proptest::prelude::*;
 use std::sync::OnceLock;

@@ -1,23 +1,16 @@
 //! `GET /1/admin/messages/:thread_id` and `GET /1/messages/:thread_id` (spec §1–§5).
 
-use super::params::{parse_params, QuipParams};
-use super::ratelimit::{rate_limit, RateLimiter};
-use super::{credentials, json_response, render_error, route, write_messages};
-use crate::canonical::{
-    Access, Credential, Error, KindFilter, Page, Principal, Slice, Target, ThreadQuery, TimeBound,
+use crate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
+use crate::dialect::quip::encode::write_messages;
+use crate::dialect::quip::errors::render_error;
+use crate::dialect::quip::params::{messages_query, parse_params, Which};
+use crate::dialect::quip::ratelimit::{rate_limit, RateLimiter};
+use crate::dialect::quip::{credentials, route};
+use crate::dialect::{
+    json_reply, DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView, JSON,
 };
-use crate::dialect::{DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView};
 use http::StatusCode;
 use std::sync::Arc;
-
-/// Which of the two endpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    /// `/1/admin/messages/:thread_id` (Admin API).
-    Admin,
-    /// `/1/messages/:thread_id` (Automation API).
-    Automation,
-}
 
 /// Check order (spec §1): method → token → rate limit → parameters; the route was checked
 /// by the router.
@@ -27,38 +20,6 @@ pub const PHASES: &[Phase] = &[
     Phase::RateLimit,
     Phase::Decode,
 ];
-
-/// The canonical query for decoded parameters on `thread_id`.
-pub fn messages_query(
-    which: Which,
-    principal: Principal,
-    thread_id: &str,
-    p: &QuipParams,
-) -> ThreadQuery {
-    let mut q = ThreadQuery::new(principal, Target::Room(thread_id.to_owned()));
-    if let (Which::Admin, Some(company)) = (which, &p.company_id) {
-        q.access = Access::CompanyAdmin(company.clone());
-    }
-    let f = &mut q.filter;
-    // A Quip thread is one flat list: replies of other platforms' threads are messages too.
-    f.include_replies = true;
-    f.kind = if p.edits {
-        KindFilter::Edits
-    } else {
-        KindFilter::Messages
-    };
-    f.include_deleted = p.include_deleted;
-    f.include_hidden = p.include_deleted;
-    f.created_before = p.created_bound().map(TimeBound::inclusive);
-    f.updated_after = p.updated_since_usec.map(TimeBound::inclusive);
-    f.updated_before = p.last_updated_since_usec.map(TimeBound::exclusive);
-    q.order = p.selection_order();
-    q.slice = Slice::Offset {
-        offset: 0,
-        limit: Some(p.count),
-    };
-    q
-}
 
 /// The endpoint.
 #[derive(Debug)]
@@ -111,14 +72,14 @@ impl Endpoint for GetMessages {
 
     fn decode(&self, req: &RequestView<'_>, principal: Principal) -> Result<ThreadQuery, Error> {
         let thread_id = self.thread_id(req)?;
-        let p = parse_params(self.which, req.query)?;
+        let p = parse_params(self.which, req.pairs())?;
         Ok(messages_query(self.which, principal, thread_id, &p))
     }
 
     fn encode(&self, req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
-        // Decoding succeeded before the backend was asked, so this parses again; the
-        // fallback keeps the selection order.
-        let requested = parse_params(self.which, req.query)
+        // Decoding succeeded before the backend was asked, so this decodes again (from the
+        // pairs parsed then); the fallback keeps the selection order.
+        let requested = parse_params(self.which, req.pairs())
             .map(|p| p.requested_order())
             .unwrap_or(query.order);
         let mut body = Vec::with_capacity(64 + page.messages.len() * 256);
@@ -127,7 +88,7 @@ impl Endpoint for GetMessages {
         } else {
             write_messages(&mut body, page.messages.iter().rev());
         }
-        json_response(StatusCode::OK, &[], body)
+        json_reply(StatusCode::OK, JSON, &[], &[], body)
     }
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {

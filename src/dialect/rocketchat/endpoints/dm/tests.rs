@@ -332,6 +332,7 @@ mod props {
                     headers: &headers,
                     peer: None,
                     now_usec: 1_700_000_000_000_000,
+                    pairs: &crate::dialect::QueryPairs::new(),
                 };
                 let Err(e) = ep.decode(&req, principal()) else {
                     continue;

@@ -1,7 +1,7 @@
 //! The canonical query of both endpoints (spec §4) and the answer's direction.
 
 use super::*;
-use crate::canonical::{Message, Order, User};
+use crate::canonical::{Access, KindFilter, Message, Order, Slice, Target, TimeBound, User};
 use crate::dialect::quip::params::parse_params;
 use http::{HeaderMap, Method};
 
@@ -23,6 +23,7 @@ fn decode(which: Which, path: &str, query: &str) -> Result<ThreadQuery, Error> {
         headers: &headers,
         peer: None,
         now_usec: 0,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     GetMessages::new(which).decode(&req, principal())
 }
@@ -106,10 +107,11 @@ fn encoded_ids(query: &str) -> (u16, Vec<String>, Option<String>) {
         headers: &headers,
         peer: None,
         now_usec: 0,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     let ep = GetMessages::new(Which::Automation);
     let q = ep.decode(&req, principal()).unwrap();
-    let p = parse_params(Which::Automation, Some(query)).unwrap();
+    let p = parse_params(Which::Automation, req.pairs()).unwrap();
     assert_eq!(q.order, p.selection_order());
     // The backend answers in the selection order.
     let page = Page {

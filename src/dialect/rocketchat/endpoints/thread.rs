@@ -1,12 +1,17 @@
 //! `GET /api/v1/chat.getThreadMessages` (spec §3, §4, §5).
 
-use super::params::{parse_int, Coerced, Kind, Prop, QsValue, QueryParams, Schema};
-use super::sort::parse_sort;
-use super::{credentials, encode_thread_page, json_response, render_error, Profile, INVALID_SORT};
 use crate::canonical::{
     Credential, Error, Order, Page, Principal, Resource, Slice, Target, ThreadQuery,
 };
-use crate::dialect::{DialectId, Endpoint, Phase, Reply, RequestView};
+use crate::dialect::rocketchat::encode::encode_thread_page;
+use crate::dialect::rocketchat::errors::{render_error, INVALID_SORT};
+use crate::dialect::rocketchat::params::{
+    parse_int, Coerced, Kind, Prop, QsValue, QueryParams, Schema,
+};
+use crate::dialect::rocketchat::ratelimit::{rate_limit, RateLimiter};
+use crate::dialect::rocketchat::sort::parse_sort;
+use crate::dialect::rocketchat::{credentials, Profile, REPLY_HEADERS};
+use crate::dialect::{json_reply, DialectId, Endpoint, Phase, Reply, RequestView, JSON};
 use http::StatusCode;
 
 /// The exact path.
@@ -176,7 +181,7 @@ pub fn thread_query(principal: Principal, p: ThreadParams) -> ThreadQuery {
 #[derive(Debug)]
 pub struct GetThreadMessages {
     profile: &'static Profile,
-    limiter: Option<std::sync::Arc<super::RateLimiter>>,
+    limiter: Option<std::sync::Arc<RateLimiter>>,
 }
 
 impl GetThreadMessages {
@@ -188,7 +193,7 @@ impl GetThreadMessages {
     }
 
     /// The same endpoint, counted by `limiter` (none = not limited).
-    pub fn with_limiter(mut self, limiter: Option<std::sync::Arc<super::RateLimiter>>) -> Self {
+    pub fn with_limiter(mut self, limiter: Option<std::sync::Arc<RateLimiter>>) -> Self {
         self.limiter = limiter;
         self
     }
@@ -225,7 +230,7 @@ impl Endpoint for GetThreadMessages {
             .unwrap_or_else(|| offset.saturating_add(page.messages.len() as u64));
         let mut body = Vec::new();
         encode_thread_page(&mut body, &page.messages, offset, total);
-        json_response(StatusCode::OK, &[], body)
+        json_reply(StatusCode::OK, JSON, REPLY_HEADERS, &[], body)
     }
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
@@ -238,7 +243,7 @@ impl Endpoint for GetThreadMessages {
         principal: Option<&Principal>,
         client: Option<std::net::IpAddr>,
     ) -> crate::dialect::RateOutcome {
-        super::rate_limit(self.limiter.as_deref(), ROUTE, req, principal, client)
+        rate_limit(self.limiter.as_deref(), ROUTE, req, principal, client)
     }
 }
 

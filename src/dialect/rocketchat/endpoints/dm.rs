@@ -9,15 +9,18 @@
 //! client sees it** (cut to ms) satisfies the upstream comparison: a client that passes back
 //! the `ts` of a message it received as `latest` with `inclusive=true` gets that message.
 
-use super::params::{Coerced, Kind, Prop, QueryParams, Schema};
 use super::thread::{page_limit, page_offset};
-use super::{credentials, json_response, render_error, write_message, write_messages, Profile};
 use crate::canonical::time::parse_datetime;
 use crate::canonical::{
     Credential, Error, Order, Page, Principal, Resource, RoomKind, Slice, Target, ThreadQuery,
     TimeBound, UnreadsWindow, UserRef,
 };
-use crate::dialect::{DialectId, Endpoint, Phase, Reply, RequestView};
+use crate::dialect::rocketchat::encode::{write_message, write_messages};
+use crate::dialect::rocketchat::errors::render_error;
+use crate::dialect::rocketchat::params::{Coerced, Kind, Prop, QueryParams, Schema};
+use crate::dialect::rocketchat::ratelimit::{rate_limit, RateLimiter};
+use crate::dialect::rocketchat::{credentials, Profile, REPLY_HEADERS};
+use crate::dialect::{json_reply, DialectId, Endpoint, Phase, Reply, RequestView, JSON};
 use crate::json::write_int;
 use http::StatusCode;
 use std::sync::Arc;
@@ -203,7 +206,7 @@ pub struct DmHistory {
     profile: &'static Profile,
     route: &'static str,
     max_count_all: u32,
-    limiter: Option<Arc<super::RateLimiter>>,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl DmHistory {
@@ -211,7 +214,7 @@ impl DmHistory {
         profile: &'static Profile,
         route: &'static str,
         max_count_all: u32,
-        limiter: Option<Arc<super::RateLimiter>>,
+        limiter: Option<Arc<RateLimiter>>,
     ) -> DmHistory {
         DmHistory {
             profile,
@@ -247,7 +250,7 @@ impl Endpoint for DmHistory {
     fn encode(&self, _req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
         let mut body = Vec::with_capacity(64 + 600 * page.messages.len());
         encode_dm_page(&mut body, page, query.unreads.is_some());
-        json_response(StatusCode::OK, &[], body)
+        json_reply(StatusCode::OK, JSON, REPLY_HEADERS, &[], body)
     }
 
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
@@ -285,7 +288,7 @@ impl Endpoint for DmHistory {
         principal: Option<&Principal>,
         client: Option<std::net::IpAddr>,
     ) -> crate::dialect::RateOutcome {
-        super::rate_limit(self.limiter.as_deref(), self.route, req, principal, client)
+        rate_limit(self.limiter.as_deref(), self.route, req, principal, client)
     }
 }
 

@@ -1,15 +1,20 @@
 //! `GET /api/v2/pm/`: "Get a Thread" (`thread`, `user` or `group`), spec §1–§5.
 
-use super::encode::{write_message, write_page, write_snippet, Ctx};
-use super::{links, params, render_error, INVALID_INTEGER};
 use crate::canonical::{
     Credential, Error, IdBound, Order, Page, Principal, Resource, Slice, Target, ThreadQuery,
     UserRef,
 };
 use crate::config::SelfCommunityConfig;
-use crate::dialect::{json_reply, DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView};
+use crate::dialect::selfcommunity::encode::{
+    parse_offset, write_message, write_page, write_snippet, Ctx,
+};
+use crate::dialect::selfcommunity::errors::{render_error, INVALID_INTEGER};
+use crate::dialect::selfcommunity::ratelimit::{rate_limit, RateLimiter};
+use crate::dialect::selfcommunity::{credentials, links, params, REPLY_HEADERS};
+use crate::dialect::{
+    json_reply, DialectId, Endpoint, Phase, RateOutcome, Reply, RequestView, JSON,
+};
 use crate::idmap::{IdMap, Kind};
-use crate::ratelimit::{FixedWindow, DEFAULT_MAX_ENTRIES};
 use http::StatusCode;
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -26,20 +31,17 @@ pub struct GetPm {
     ids: Arc<IdMap>,
     offset_secs: i64,
     /// DRF's user throttle (`[selfcommunity.rate_limit]`): a fixed window per user id.
-    limiter: Option<FixedWindow<String>>,
+    limiter: Option<RateLimiter>,
 }
 
 impl GetPm {
     pub fn new(cfg: &SelfCommunityConfig, trusted: &[IpNet], ids: Arc<IdMap>) -> GetPm {
         GetPm {
-            offset_secs: super::encode::parse_offset(&cfg.utc_offset),
+            offset_secs: parse_offset(&cfg.utc_offset),
             cfg: cfg.clone(),
             trusted: trusted.to_vec(),
             ids,
-            limiter: cfg
-                .rate_limit
-                .as_ref()
-                .map(|rl| FixedWindow::new(rl.calls, rl.window_ms, DEFAULT_MAX_ENTRIES)),
+            limiter: cfg.rate_limit.as_ref().map(RateLimiter::new),
         }
     }
 
@@ -65,7 +67,7 @@ impl GetPm {
         };
         let c = page.total.unwrap_or(page.messages.len() as u64);
         let base = links::base_url(req, &self.cfg.public_base_url, &self.trusted);
-        let (next, previous) = links::links(&base, req.query, l, o, c);
+        let (next, previous) = links::links(&base, req.pairs(), l, o, c);
         let ctx = Ctx {
             ids: &self.ids,
             offset_secs: self.offset_secs,
@@ -111,10 +113,9 @@ pub fn redirect(req: &RequestView<'_>) -> Reply {
     };
     json_reply(
         StatusCode::MOVED_PERMANENTLY,
-        &[
-            ("content-type", "text/html; charset=utf-8"),
-            ("location", &location),
-        ],
+        "text/html; charset=utf-8",
+        &[],
+        &[("location", &location)],
         Vec::new(),
     )
 }
@@ -145,17 +146,7 @@ impl Endpoint for GetPm {
         principal: Option<&Principal>,
         _client: Option<std::net::IpAddr>,
     ) -> RateOutcome {
-        let (Some(limiter), Some(who)) = (&self.limiter, principal) else {
-            return RateOutcome::default();
-        };
-        let now_ms = u64::try_from(req.now_usec.div_euclid(1000)).unwrap_or(0);
-        let verdict = limiter.hit(&who.user_id, now_ms);
-        RateOutcome {
-            headers: Vec::new(),
-            refused: (!verdict.allowed).then_some(Error::RateLimited {
-                retry_after_ms: verdict.reset_in_ms,
-            }),
-        }
+        rate_limit(self.limiter.as_ref(), req, principal)
     }
 
     fn preflight(&self, req: &RequestView<'_>) -> Option<Reply> {
@@ -163,12 +154,12 @@ impl Endpoint for GetPm {
     }
 
     fn credentials(&self, req: &RequestView<'_>) -> Option<Credential> {
-        super::credentials(req.headers)
+        credentials(req.headers)
     }
 
     fn decode(&self, req: &RequestView<'_>, principal: Principal) -> Result<ThreadQuery, Error> {
-        let pairs = params::pairs(req.query);
-        let [thread, user, group, before, from] = params::ids(&pairs)
+        let pairs = req.pairs();
+        let [thread, user, group, before, from] = params::ids(pairs)
             .map_err(|names| Error::invalid(&names.join(","), "", INVALID_INTEGER))?;
         let target = if let Some(n) = thread {
             Target::Room(
@@ -192,8 +183,8 @@ impl Endpoint for GetPm {
             Target::Conversations
         };
         let snippets = target == Target::Conversations;
-        let limit = params::limit(&pairs, self.cfg.default_limit, self.cfg.max_limit);
-        let offset = params::offset(&pairs);
+        let limit = params::limit(pairs, self.cfg.default_limit, self.cfg.max_limit);
+        let offset = params::offset(pairs);
         let mut q = ThreadQuery::new(principal, target);
         q.filter.include_hidden = true;
         q.filter.include_deleted = false;
@@ -222,7 +213,7 @@ impl Endpoint for GetPm {
 
     fn encode(&self, req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
         match self.body(req, query, page) {
-            Ok(body) => super::json_response(StatusCode::OK, &[], body),
+            Ok(body) => json_reply(StatusCode::OK, JSON, REPLY_HEADERS, &[], body),
             Err(e) => render_error(req, &e),
         }
     }
@@ -231,3 +222,6 @@ impl Endpoint for GetPm {
         render_error(req, error)
     }
 }
+
+#[cfg(test)]
+mod tests;

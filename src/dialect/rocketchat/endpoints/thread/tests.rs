@@ -259,6 +259,7 @@ fn endpoint_builds_the_canonical_query() {
         headers: &headers,
         peer: None,
         now_usec: 0,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     let q = ep.decode(&req, principal()).unwrap();
     assert_eq!(q.principal, principal());
@@ -290,6 +291,7 @@ fn endpoint_encodes_pages_with_headers() {
         headers: &headers,
         peer: None,
         now_usec: 0,
+        pairs: &crate::dialect::QueryPairs::new(),
     };
     let q = ep.decode(&req, principal()).unwrap();
     let page = Page {

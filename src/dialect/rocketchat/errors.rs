@@ -1,0 +1,216 @@
+//! Rocket.Chat errors (spec §6, §7): [`render_error`], the only place a Rocket.Chat error
+//! becomes an HTTP reply, with the envelope writers it uses. Errors differ per endpoint
+//! family and per profile.
+
+use super::endpoints::{dm, thread};
+use super::profile::{Profile, SchemaEnvelope, TmidMissing};
+use super::REPLY_HEADERS;
+use crate::canonical::{Error, Resource};
+use crate::dialect::{json_reply, Reply, RequestView, JSON};
+use crate::json::write_str;
+use http::StatusCode;
+
+/// The `reason` of an [`Error::InvalidParameter`] for a `sort` that `parseJsonQuery` rejects
+/// (rendered as `error-invalid-sort`, not as a schema error).
+pub const INVALID_SORT: &str = "error-invalid-sort";
+
+/// Which endpoint family an error belongs to (errors differ per endpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RouteKind {
+    Thread,
+    DmHistory,
+    Other,
+}
+
+impl RouteKind {
+    fn of(path: &str) -> RouteKind {
+        match path {
+            thread::PATH => RouteKind::Thread,
+            dm::PATH | dm::ALIAS_PATH => RouteKind::DmHistory,
+            _ => RouteKind::Other,
+        }
+    }
+}
+
+const METHOD_NOT_ALLOWED: &[u8] = br#"{"status":"error","message":"API endpoint does not exist"}"#;
+const INTERNAL: &[u8] = br#"{"success":false,"error":"Internal server error"}"#;
+const UPSTREAM_UNAVAILABLE: &[u8] = br#"{"success":false,"error":"Upstream unavailable [error-upstream-unavailable]","errorType":"error-upstream-unavailable"}"#;
+const UPSTREAM_TIMEOUT: &[u8] = br#"{"success":false,"error":"Upstream timed out [error-upstream-timeout]","errorType":"error-upstream-timeout"}"#;
+/// Unknown path under `/api/v1/`. Upstream has no JSON answer for this: Restivus
+/// (`lib/route.coffee`) registers only the paths it serves, so anything else falls through to
+/// Meteor's web app (the client's HTML page, status 200), and the newer Hono router answers
+/// its default `404 Not Found` in plain text. Both break the "every response is JSON" rule of
+/// spec §5, so the gateway answers 404 in the envelope of `API.v1.notFound()` (`ApiClass.ts`:
+/// `{success: false, error}`) with the text Restivus uses for an endpoint it does not serve
+/// (the 405 body of `route.coffee`).
+const ROUTE_NOT_FOUND: &[u8] = br#"{"success":false,"error":"API endpoint does not exist"}"#;
+/// Body too large: same envelope, with the text of Express's body parser (`raw-body`), which
+/// is what refuses oversized bodies upstream.
+const PAYLOAD_TOO_LARGE: &[u8] = br#"{"success":false,"error":"request entity too large"}"#;
+/// `API.v1.notFound()` for a resource outside the served endpoints.
+const RESOURCE_NOT_FOUND: &[u8] = br#"{"success":false,"error":"Resource not found"}"#;
+
+/// `API.v1.failure(message, errorType)` of a `Meteor.Error(errorType, message)`:
+/// `{"success":false,"error":"<message> [<type>]","errorType":"<type>"[,"details":..]}`
+/// (`"[<type>]"` alone when the message is empty).
+fn write_failure(out: &mut Vec<u8>, message: &str, error_type: &str, details: Option<&[u8]>) {
+    let text = if message.is_empty() {
+        format!("[{error_type}]")
+    } else {
+        format!("{message} [{error_type}]")
+    };
+    out.extend_from_slice(b"{\"success\":false,\"error\":");
+    write_str(out, &text);
+    out.extend_from_slice(b",\"errorType\":");
+    write_str(out, error_type);
+    if let Some(details) = details {
+        out.extend_from_slice(b",\"details\":");
+        out.extend_from_slice(details);
+    }
+    out.push(b'}');
+}
+
+/// `{"success":false,"error":"<text>"}`.
+fn write_simple(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(b"{\"success\":false,\"error\":");
+    write_str(out, text);
+    out.push(b'}');
+}
+
+/// A schema (ajv) error in the profile's envelope.
+fn write_schema_error(out: &mut Vec<u8>, profile: &Profile, text: &str) {
+    match profile.schema_envelope {
+        SchemaEnvelope::Suffixed => write_failure(out, text, "invalid-params", None),
+        SchemaEnvelope::Typed => {
+            out.extend_from_slice(
+                b"{\"success\":false,\"errorType\":\"error-invalid-params\",\"error\":",
+            );
+            write_str(out, text);
+            out.push(b'}');
+        }
+    }
+}
+
+/// Renders any error as Rocket.Chat (profile `profile`) answers it for the request's path.
+/// Every reply carries `Content-Type: application/json`, `Cache-Control: no-store` and
+/// `Pragma: no-cache`; a 405 adds `Allow: GET, HEAD`.
+pub fn render_error(profile: &Profile, req: &RequestView<'_>, err: &Error) -> Reply {
+    let route = RouteKind::of(req.path);
+    let mut body = Vec::with_capacity(160);
+    let out = &mut body;
+    let status = match err {
+        Error::Unauthenticated(_) => {
+            out.extend_from_slice(profile.unauthorized_body);
+            StatusCode::UNAUTHORIZED
+        }
+        Error::MethodNotAllowed { .. } => {
+            out.extend_from_slice(METHOD_NOT_ALLOWED);
+            StatusCode::METHOD_NOT_ALLOWED
+        }
+        Error::Forbidden(_) if route == RouteKind::Thread => {
+            write_failure(out, "Not Allowed", "error-not-allowed", None);
+            StatusCode::BAD_REQUEST
+        }
+        Error::Forbidden(_) => {
+            write_simple(out, profile.dm_forbidden_error);
+            StatusCode::FORBIDDEN
+        }
+        Error::NotFound(resource) => match (route, resource) {
+            (RouteKind::Thread, Resource::Message(_)) => {
+                write_failure(out, "Invalid Message", "error-invalid-message", None);
+                StatusCode::BAD_REQUEST
+            }
+            // The thread's room or the caller vanished: upstream answers Not Allowed.
+            (RouteKind::Thread, _) => {
+                write_failure(out, "Not Allowed", "error-not-allowed", None);
+                StatusCode::BAD_REQUEST
+            }
+            (RouteKind::DmHistory, _) => {
+                write_failure(out, "", "invalid-channel", None);
+                StatusCode::BAD_REQUEST
+            }
+            (RouteKind::Other, _) => {
+                out.extend_from_slice(RESOURCE_NOT_FOUND);
+                StatusCode::NOT_FOUND
+            }
+        },
+        Error::MissingParameter { name }
+            if route == RouteKind::Thread
+                && name == "tmid"
+                && profile.tmid_missing == TmidMissing::HandlerText =>
+        {
+            write_failure(
+                out,
+                "The required \"tmid\" query param is missing.",
+                "error-invalid-params",
+                None,
+            );
+            StatusCode::BAD_REQUEST
+        }
+        Error::MissingParameter { name } => {
+            write_schema_error(
+                out,
+                profile,
+                &format!("must have required property '{name}'"),
+            );
+            StatusCode::BAD_REQUEST
+        }
+        Error::UnknownParameter { .. } => {
+            write_schema_error(out, profile, "must NOT have additional properties");
+            StatusCode::BAD_REQUEST
+        }
+        Error::InvalidParameter { value, reason, .. } if reason == INVALID_SORT => {
+            write_failure(
+                out,
+                &format!("Invalid sort parameter provided: \"{value}\""),
+                "error-invalid-sort",
+                Some(br#"{"helperMethod":"parseJsonQuery"}"#),
+            );
+            StatusCode::BAD_REQUEST
+        }
+        Error::InvalidParameter { reason, .. } => {
+            write_schema_error(out, profile, reason);
+            StatusCode::BAD_REQUEST
+        }
+        Error::RouteNotFound => {
+            out.extend_from_slice(ROUTE_NOT_FOUND);
+            StatusCode::NOT_FOUND
+        }
+        Error::PayloadTooLarge => {
+            out.extend_from_slice(PAYLOAD_TOO_LARGE);
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        Error::RateLimited { retry_after_ms } => {
+            let seconds = retry_after_ms.div_ceil(1000);
+            write_simple(
+                out,
+                &format!(
+                    "Error, too many requests. Please slow down. You must wait {seconds} seconds \
+                     before trying this endpoint again. [error-too-many-requests]"
+                ),
+            );
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        Error::BackendUnavailable(_) | Error::BadBackendAnswer(_) => {
+            out.extend_from_slice(UPSTREAM_UNAVAILABLE);
+            StatusCode::BAD_GATEWAY
+        }
+        Error::BackendTimeout => {
+            out.extend_from_slice(UPSTREAM_TIMEOUT);
+            StatusCode::GATEWAY_TIMEOUT
+        }
+        Error::Internal(_) => {
+            out.extend_from_slice(INTERNAL);
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let extra: &[(&'static str, &str)] = if status == StatusCode::METHOD_NOT_ALLOWED {
+        &[("allow", "GET, HEAD")]
+    } else {
+        &[]
+    };
+    json_reply(status, JSON, REPLY_HEADERS, extra, body)
+}
+
+#[cfg(test)]
+mod tests;
