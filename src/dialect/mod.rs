@@ -128,9 +128,18 @@ pub trait Endpoint: Send + Sync + 'static {
     /// Decodes the request into a query on behalf of `principal`.
     fn decode(&self, req: &RequestView<'_>, principal: Principal) -> Result<ThreadQuery, Error>;
 
+    /// Work to do off the async threads before [`Endpoint::decode`] runs (e.g. looking up
+    /// the SelfCommunity integers the parameters name). The default does nothing.
+    fn before_decode<'a>(
+        &'a self,
+        _req: &'a RequestView<'_>,
+    ) -> crate::backend::BoxFuture<'a, Result<(), Error>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
     /// Work to do off the async threads before [`Endpoint::encode`] runs on `page` (e.g.
     /// giving new objects their SelfCommunity integers). The default does nothing.
-    fn prepare<'a>(
+    fn before_encode<'a>(
         &'a self,
         _query: &'a ThreadQuery,
         _page: &'a Page,

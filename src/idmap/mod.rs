@@ -158,20 +158,33 @@ impl IdMap {
         .map_err(|e| IdMapError::Open(format!("id map task failed: {e}")))?
     }
 
-    /// Makes sure the integer `n` of `kind` is in the cache when it names something, on a
-    /// blocking thread.
-    pub async fn prepare_int(
+    /// Looks up every integer of `wanted` that is not cached, on a blocking thread, so that
+    /// [`IdMap::cached_id_of`] answers for them afterwards without SQLite work.
+    pub async fn prepare_ints(
         self: &std::sync::Arc<Self>,
-        kind: Kind,
-        n: i64,
+        wanted: Vec<(Kind, i64)>,
     ) -> Result<(), IdMapError> {
-        if self.to_id[kind.index()].contains_key(&n) {
+        let missing: Vec<(Kind, i64)> = wanted
+            .into_iter()
+            .filter(|(kind, n)| !self.to_id[kind.index()].contains_key(n))
+            .collect();
+        if missing.is_empty() {
             return Ok(());
         }
         let map = std::sync::Arc::clone(self);
-        tokio::task::spawn_blocking(move || map.id_of(kind, n).map(|_| ()))
-            .await
-            .map_err(|e| IdMapError::Open(format!("id map task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            for (kind, n) in missing {
+                map.id_of(kind, n)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| IdMapError::Open(format!("id map task failed: {e}")))?
+    }
+
+    /// The id an integer names, from the cache alone (after [`IdMap::prepare_ints`]).
+    pub fn cached_id_of(&self, kind: Kind, n: i64) -> Option<String> {
+        self.to_id[kind.index()].get(&n).map(|id| id.clone())
     }
 
     /// A private in-memory map (no pins).

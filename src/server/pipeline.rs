@@ -91,6 +91,7 @@ async fn run(
                 if limit_follows {
                     caller = Some(who.clone());
                 }
+                endpoint.before_decode(req).await?;
                 query = Some(endpoint.decode(req, who)?);
             }
         }
@@ -102,7 +103,7 @@ async fn run(
     for _ in 0..4 {
         match gw.backend.query(&query, &ctx).await {
             Ok(page) => {
-                endpoint.prepare(&query, &page).await?;
+                endpoint.before_encode(&query, &page).await?;
                 return Ok(endpoint.encode(req, &query, &page));
             }
             Err(error) => match endpoint.retry(&query, &error) {

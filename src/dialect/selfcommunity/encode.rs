@@ -2,7 +2,7 @@
 //! renderer's rules: compact, raw UTF-8, `\u2028`/`\u2029` escaped, `/` literal.
 
 use crate::canonical::time::Civil;
-use crate::canonical::{Attachment, ConversationInfo, Message, MessageStatus, User};
+use crate::canonical::{Attachment, ConversationInfo, Message, MessageStatus, Page, User};
 use crate::idmap::{IdMap, IdMapError, Kind};
 use crate::json::{write_int, write_str};
 
@@ -181,6 +181,25 @@ pub fn write_file(out: &mut Vec<u8>, file: &Attachment) {
     out.extend_from_slice(b",\"thumbnail\":");
     opt_str(out, file.thumbnail_url.as_deref());
     out.push(b'}');
+}
+
+/// Every `(kind, id)` whose integer the items of `page` show (messages, rooms, groups,
+/// senders and receivers), so that they can be given integers off the async threads before
+/// encoding ([`crate::idmap::IdMap::prepare`]).
+pub fn integers_needed(page: &Page) -> Vec<(Kind, String)> {
+    let mut out = Vec::with_capacity(page.messages.len() * 4);
+    for m in &page.messages {
+        out.push((Kind::Message, m.id.clone()));
+        out.push((Kind::Room, m.room_id.clone()));
+        out.push((Kind::User, m.author.id.clone()));
+        if let Some(user) = &m.recipient {
+            out.push((Kind::User, user.id.clone()));
+        }
+        if let Some(group) = &m.group_id {
+            out.push((Kind::Group, group.clone()));
+        }
+    }
+    out
 }
 
 /// One message item: `id, message, sender, receiver, created_at, status, thread_id, file,

@@ -6,7 +6,7 @@ use crate::canonical::{
 };
 use crate::config::SelfCommunityConfig;
 use crate::dialect::selfcommunity::encode::{
-    parse_offset, write_message, write_page, write_snippet, Ctx,
+    integers_needed, parse_offset, write_message, write_page, write_snippet, Ctx,
 };
 use crate::dialect::selfcommunity::errors::{render_error, INVALID_INTEGER};
 use crate::dialect::selfcommunity::ratelimit::{rate_limit, RateLimiter};
@@ -45,13 +45,12 @@ impl GetPm {
         }
     }
 
+    /// The id an integer parameter names, from the id map's cache ([`Endpoint::before_decode`]
+    /// looked up what it did not hold).
     fn lookup(&self, kind: Kind, n: i128) -> Result<Option<String>, Error> {
-        let Ok(n) = i64::try_from(n) else {
-            return Ok(None);
-        };
-        self.ids
-            .id_of(kind, n)
-            .map_err(|e| Error::Internal(e.to_string()))
+        Ok(i64::try_from(n)
+            .ok()
+            .and_then(|n| self.ids.cached_id_of(kind, n)))
     }
 
     /// The 200 body of `page` for `query` (before links: `l`, `o`).
@@ -209,6 +208,50 @@ impl Endpoint for GetPm {
         };
         q.want_total = true;
         Ok(q)
+    }
+
+    /// The integers the parameters name are looked up on a blocking thread (the id map's
+    /// SQLite work never runs on the async threads); `decode` then reads the cache.
+    fn before_decode<'a>(
+        &'a self,
+        req: &'a RequestView<'_>,
+    ) -> crate::backend::BoxFuture<'a, Result<(), Error>> {
+        let wanted: Vec<(Kind, i64)> = match params::ids(req.pairs()) {
+            Ok(values) => [
+                Kind::Room,
+                Kind::User,
+                Kind::Group,
+                Kind::Message,
+                Kind::Message,
+            ]
+            .into_iter()
+            .zip(values)
+            .filter_map(|(kind, n)| Some((kind, i64::try_from(n?).ok()?)))
+            .collect(),
+            // `decode` answers the invalid parameters.
+            Err(_) => Vec::new(),
+        };
+        Box::pin(async move {
+            self.ids
+                .prepare_ints(wanted)
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))
+        })
+    }
+
+    /// New objects get their integers on a blocking thread (the id map's SQLite work never
+    /// runs on the async threads); the encoder then finds every integer in the cache.
+    fn before_encode<'a>(
+        &'a self,
+        _query: &'a ThreadQuery,
+        page: &'a Page,
+    ) -> crate::backend::BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            self.ids
+                .prepare(integers_needed(page))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))
+        })
     }
 
     fn encode(&self, req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
