@@ -15,4 +15,5 @@ pub mod json;
 pub mod protocol;
 pub mod ratelimit;
 pub mod server;
+pub mod service;
 pub mod telemetry;

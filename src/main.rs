@@ -1,4 +1,5 @@
-//! The `threadgate` command: serve, check a config, import a seed directory.
+//! The `threadgate` command: serve, serve a store over the canonical protocol, check a config,
+//! import a seed directory.
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,17 @@ enum Command {
     Serve,
     /// Parse and validate the config, print the effective config.
     CheckConfig,
+    /// Serve the store that [backend] describes over the canonical protocol
+    /// (docs/canonical-api.md), for gateways whose [backend] kind is "http".
+    Backend {
+        /// The protocol listener [default: [backend_service] listen, 127.0.0.1:7070]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+        /// The admin listener: /livez /readyz /metrics [default: [backend_service]
+        /// admin_listen, 127.0.0.1:7071]
+        #[arg(long, value_name = "ADDR")]
+        admin_listen: Option<std::net::SocketAddr>,
+    },
     /// Load a seed directory (JSON Lines, see docs/data-format.md) into the configured database.
     Import {
         /// The seed directory.
@@ -50,6 +62,16 @@ fn main() -> ExitCode {
         }
         Command::Import { dir } => import(&config, &dir),
         Command::Serve => serve(config),
+        Command::Backend {
+            listen,
+            admin_listen,
+        } => {
+            let at = threadgate::service::Addresses {
+                listen: listen.unwrap_or(config.backend_service.listen),
+                admin_listen: admin_listen.unwrap_or(config.backend_service.admin_listen),
+            };
+            backend(config, at)
+        }
     }
 }
 
@@ -90,17 +112,44 @@ fn import(config: &Config, dir: &Path) -> ExitCode {
     }
 }
 
-fn serve(config: Config) -> ExitCode {
-    threadgate::telemetry::init(&config.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt,
+        Ok(rt) => Some(rt),
         Err(e) => {
             eprintln!("threadgate: cannot start the runtime: {e}");
-            return ExitCode::from(1);
+            None
         }
+    }
+}
+
+fn backend(config: Config, at: threadgate::service::Addresses) -> ExitCode {
+    threadgate::telemetry::init(&config.log);
+    let Some(runtime) = runtime() else {
+        return ExitCode::from(1);
+    };
+    runtime.block_on(async move {
+        let running = match threadgate::service::start(&config, at).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start");
+                return ExitCode::from(1);
+            }
+        };
+        shutdown_signal().await;
+        tracing::info!("shutdown requested");
+        running.shutdown();
+        running.wait().await;
+        ExitCode::SUCCESS
+    })
+}
+
+fn serve(config: Config) -> ExitCode {
+    threadgate::telemetry::init(&config.log);
+    let Some(runtime) = runtime() else {
+        return ExitCode::from(1);
     };
     runtime.block_on(async move {
         let running = match threadgate::server::start(config).await {

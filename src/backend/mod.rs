@@ -6,6 +6,7 @@
 
 pub mod embedded;
 pub mod fault;
+pub mod http;
 pub mod timed;
 
 use crate::canonical::{Error, Page, ThreadQuery};
@@ -123,6 +124,6 @@ pub async fn build(config: &crate::config::BackendConfig) -> Result<Built, Strin
                 auth,
             })
         }
-        BackendConfig::Http(_) => Err("http backend: not built".into()),
+        BackendConfig::Http(cfg) => http::build(cfg, None),
     }
 }

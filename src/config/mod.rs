@@ -205,6 +205,12 @@ impl Config {
             }
             BackendConfig::Http(h) => {
                 match url::Url::parse(&h.url) {
+                    Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                        return Err(bad(
+                            "backend.url",
+                            "must not carry credentials (put the shared secret in backend.token_file)",
+                        ))
+                    }
                     Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                     _ => {
                         return Err(bad(
@@ -316,6 +322,21 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
+}
+
+/// The shared secret in the file `path` names (surrounding whitespace trimmed); `None` when
+/// `path` is empty. Errors name the config key and the file, never the content.
+pub fn read_secret_file(key: &str, path: &str) -> Result<Option<String>, String> {
+    if path.is_empty() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("{key}: cannot read {path}: {e}"))?;
+    let secret = text.trim();
+    if secret.is_empty() {
+        return Err(format!("{key}: {path} is empty"));
+    }
+    Ok(Some(secret.to_owned()))
 }
 
 fn valid_utc_offset(s: &str) -> bool {

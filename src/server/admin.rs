@@ -1,15 +1,17 @@
-//! The admin listener: `/livez`, `/readyz`, `/metrics`.
+//! The admin listener: `/livez`, `/readyz`, `/metrics` (of the gateway, and of
+//! `threadgate backend`).
 
-use super::Gateway;
+use super::health::Health;
+use super::metrics::Metrics;
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use std::convert::Infallible;
-use std::sync::Arc;
 
-/// Answers one admin request.
-pub async fn handle<B>(
-    gw: Arc<Gateway>,
+/// Answers one admin request (the gateway's and `threadgate backend`'s).
+pub fn handle<B>(
+    gw: &Health,
+    metrics: &Metrics,
     req: Request<B>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (status, content_type, body): (StatusCode, &str, Bytes) = match req.uri().path() {
@@ -35,7 +37,7 @@ pub async fn handle<B>(
         "/metrics" => (
             StatusCode::OK,
             "text/plain; version=0.0.4; charset=utf-8",
-            Bytes::from(gw.metrics.render()),
+            Bytes::from(metrics.render()),
         ),
         _ => (
             StatusCode::NOT_FOUND,

@@ -1,30 +1,27 @@
 //! The gateway process: listeners, the shared state, readiness and graceful shutdown.
 
 pub mod admin;
+pub mod health;
+pub mod listen;
 pub mod metrics;
 pub mod pipeline;
 pub mod router;
 pub mod stack;
 
 use crate::auth::{Authenticator, TimedAuthenticator};
-use crate::backend::{fault::Delayed, timed::Timed, Backend, QueryContext};
+use crate::backend::{fault::Delayed, timed::Timed, Backend};
 use crate::config::{BackendConfig, Config};
 use crate::dialect::{rocketchat::RocketChat, DialectFace};
 use crate::idmap::IdMap;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
+use health::Health;
 use metrics::Metrics;
 use router::Router;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tower::ServiceExt;
 
 /// Everything a request may use, shared by all connections.
 pub struct Gateway {
@@ -35,8 +32,7 @@ pub struct Gateway {
     pub auth: Arc<dyn Authenticator>,
     pub router: Router,
     pub metrics: Arc<Metrics>,
-    backend_ok: AtomicBool,
-    shutting_down: AtomicBool,
+    pub health: Arc<Health>,
 }
 
 /// What a gateway is built from besides its config: a backend, who checks credentials, and
@@ -63,19 +59,18 @@ impl Gateway {
             metrics,
             backend,
             auth,
-            backend_ok: AtomicBool::new(backend_ok),
-            shutting_down: AtomicBool::new(false),
+            health: Arc::new(Health::new(backend_ok)),
             config,
         })
     }
 
     /// Ready = the backend answered its last probe and no shutdown has begun.
     pub fn is_ready(&self) -> bool {
-        self.backend_ok.load(Ordering::Acquire) && !self.is_shutting_down()
+        self.health.is_ready()
     }
 
     pub fn is_shutting_down(&self) -> bool {
-        self.shutting_down.load(Ordering::Acquire)
+        self.health.is_shutting_down()
     }
 }
 
@@ -176,7 +171,7 @@ impl Running {
     /// Begins graceful shutdown: `/readyz` answers 503 at once, the API listener stops
     /// accepting, in-flight requests get `server.shutdown_grace_ms` to finish.
     pub fn shutdown(&self) {
-        self.gateway.shutting_down.store(true, Ordering::Release);
+        self.gateway.health.begin_shutdown();
         let _ = self.stop.send(true);
     }
 
@@ -212,7 +207,7 @@ pub async fn start_with(config: Config, parts: Parts) -> Result<Running, StartEr
     let admin_addr = local(&admin, config.server.admin_listen);
 
     // The first probe runs before the listeners serve, so readiness is known from the start.
-    let first_probe = parts.backend.probe(&probe_context()).await;
+    let first_probe = parts.backend.probe(&health::probe_context()).await;
     if let Err(e) = &first_probe {
         tracing::warn!(error = %e, "backend not ready yet");
     }
@@ -237,7 +232,11 @@ async fn run(
     admin: TcpListener,
     stopped: watch::Receiver<bool>,
 ) {
-    let prober = tokio::spawn(probe_loop(gw.clone(), stopped.clone()));
+    let prober = tokio::spawn(
+        gw.health
+            .clone()
+            .probe_loop(gw.backend.clone(), stopped.clone()),
+    );
     let admin_task = tokio::spawn(serve_admin(gw.clone(), admin));
     serve_api(gw.clone(), api, stopped).await;
     prober.abort();
@@ -245,93 +244,16 @@ async fn run(
     tracing::info!("stopped");
 }
 
-/// Probes the backend every few seconds until shutdown (twice a second while it fails).
-async fn probe_loop(gw: Arc<Gateway>, mut stopped: watch::Receiver<bool>) {
-    loop {
-        let every = if gw.backend_ok.load(Ordering::Acquire) {
-            5_000
-        } else {
-            500
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(every)) => {}
-            _ = stopped.changed() => return,
-        }
-        let ok = gw.backend.probe(&probe_context()).await;
-        let was = gw.backend_ok.swap(ok.is_ok(), Ordering::AcqRel);
-        match (&ok, was) {
-            (Ok(()), false) => tracing::info!(backend = gw.backend.label(), "backend ready"),
-            (Err(e), true) => tracing::warn!(error = %e, "backend probe failed"),
-            _ => {}
-        }
-    }
-}
-
-/// A readiness probe gives up after two seconds.
-fn probe_context() -> QueryContext {
-    QueryContext::new(None, Some(Duration::from_secs(2)))
-}
-
-async fn serve_api(gw: Arc<Gateway>, listener: TcpListener, mut stopped: watch::Receiver<bool>) {
-    let stack = stack::build(gw.clone());
-    let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = stopped.changed() => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let stack = stack.clone();
-        let svc = tower::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(PeerAddr(peer));
-            stack.clone().oneshot(req)
-        });
-        let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
-        let conn = graceful.watch(conn.into_owned());
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, %peer, "connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
+async fn serve_api(gw: Arc<Gateway>, listener: TcpListener, stopped: watch::Receiver<bool>) {
     let grace = Duration::from_millis(gw.config.server.shutdown_grace_ms);
-    tracing::info!(
-        grace_ms = grace.as_millis() as u64,
-        "shutting down: draining connections"
-    );
-    tokio::select! {
-        _ = graceful.shutdown() => tracing::info!("all connections drained"),
-        _ = tokio::time::sleep(grace) => tracing::warn!("grace period over: closing remaining connections"),
-    }
+    listen::serve(listener, stack::build(gw), stopped, grace).await;
 }
 
 /// Serves the admin listener until the gateway's task ends (it is aborted then).
 async fn serve_admin(gw: Arc<Gateway>, listener: TcpListener) {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    loop {
-        let (stream, _) = match listener.accept().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                tracing::warn!(error = %e, "admin accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+    listen::serve_admin(listener, move |req| {
         let gw = gw.clone();
-        let svc = hyper::service::service_fn(move |req| admin::handle(gw.clone(), req));
-        let builder = builder.clone();
-        tokio::spawn(async move {
-            let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
-        });
-    }
+        async move { admin::handle(&gw.health, &gw.metrics, req) }
+    })
+    .await;
 }

@@ -1,0 +1,334 @@
+//! The `http` backend: a store served over the canonical protocol (`docs/canonical-api.md`),
+//! such as `threadgate backend`, through one pooled reqwest client.
+//!
+//! Every call is bounded: by `timeout_ms` and by what is left of the caller's deadline
+//! (sent along as `threadgate-deadline-ms`), and its answer by `max_answer_bytes`. The
+//! answer is input like any other: checked for the protocol version, read within the size
+//! bound, decoded strictly. Failures become canonical errors, so every dialect answers in its
+//! own shape:
+//! - connection refused or reset, a 5xx without a canonical body → `BackendUnavailable`;
+//! - the budget spent → `BackendTimeout`;
+//! - an answer that is malformed, too large or of another version → `BadBackendAnswer`, with
+//!   an error log line;
+//! - the backend refusing the shared secret or the request itself → `BackendUnavailable`
+//!   and an error log line (never the caller's 401 or 400: that is the operator's problem).
+//!
+//! One retry on a connection error, before any byte of an answer arrived; nothing else is
+//! retried.
+
+use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
+use crate::auth::Authenticator;
+use crate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
+use crate::config::HttpBackendConfig;
+use crate::protocol::{self, Decoded, WireError};
+use http::StatusCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One protocol endpoint: its base URL, the pooled client and the bounds.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    label: String,
+    timeout: Duration,
+    secret: Option<String>,
+    max_answer: u64,
+}
+
+/// A whole answer, read within the size bound.
+struct Answer {
+    status: StatusCode,
+    body: Vec<u8>,
+}
+
+/// The `http` backend.
+pub struct HttpBackend {
+    client: Arc<Client>,
+}
+
+/// `POST /v1/authenticate` of the same service: the gateway's authenticator when its
+/// backend is `http`.
+pub struct HttpAuthenticator {
+    client: Arc<Client>,
+}
+
+/// Opens the backend a `[backend] kind = "http"` section describes (no connection is made
+/// yet: readiness follows the first probe).
+pub fn build(cfg: &HttpBackendConfig, label: Option<&str>) -> Result<Built, String> {
+    let url = url::Url::parse(&cfg.url).map_err(|e| format!("backend.url: {e}"))?;
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let secret = crate::config::read_secret_file("backend.token_file", &cfg.token_file)?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+        .pool_max_idle_per_host(cfg.max_idle_connections)
+        .tcp_nodelay(true)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("threadgate/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("backend: cannot build the HTTP client: {e}"))?;
+    let client = Arc::new(Client {
+        http,
+        base: format!(
+            "{}://{}{}",
+            url.scheme(),
+            url.host_str().map_or(String::new(), |h| match url.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            }),
+            url.path().trim_end_matches('/')
+        ),
+        label: label.map_or_else(|| format!("http:{host}:{port}"), str::to_owned),
+        timeout: Duration::from_millis(cfg.timeout_ms),
+        secret,
+        max_answer: cfg.max_answer_bytes,
+    });
+    Ok(Built {
+        backend: Arc::new(HttpBackend {
+            client: client.clone(),
+        }),
+        auth: Arc::new(HttpAuthenticator { client }),
+    })
+}
+
+impl Client {
+    /// One call, retried once when the connection could not be made.
+    async fn call(
+        &self,
+        path: &str,
+        body: Option<Vec<u8>>,
+        ctx: &QueryContext,
+    ) -> Result<Answer, Error> {
+        let budget = ctx
+            .remaining()
+            .map_or(self.timeout, |left| left.min(self.timeout));
+        if budget.is_zero() {
+            return Err(Error::BackendTimeout);
+        }
+        let work = async {
+            match self.attempt(path, body.clone(), ctx, budget).await {
+                Err(Failure::Connect(e)) => {
+                    tracing::warn!(backend = %self.label, error = %e, "backend connection failed, retrying once");
+                    self.attempt(path, body, ctx, budget).await
+                }
+                other => other,
+            }
+        };
+        match tokio::time::timeout(budget, work).await {
+            Err(_) => Err(Error::BackendTimeout),
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(failure)) => Err(self.fail(failure)),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        path: &str,
+        body: Option<Vec<u8>>,
+        ctx: &QueryContext,
+        budget: Duration,
+    ) -> Result<Answer, Failure> {
+        let url = format!("{}{path}", self.base);
+        let mut req = match body {
+            Some(body) => self
+                .http
+                .post(url)
+                .header(http::header::CONTENT_TYPE, protocol::CONTENT_TYPE)
+                .body(body),
+            None => self.http.get(url),
+        }
+        .timeout(budget)
+        .header(protocol::VERSION_HEADER, protocol::VERSION_VALUE)
+        .header(protocol::DEADLINE_HEADER, protocol::deadline_value(budget));
+        if let Some(id) = &ctx.request_id {
+            req = req.header(protocol::REQUEST_ID_HEADER, id.as_str());
+        }
+        if let Some(secret) = &self.secret {
+            req = req.header(
+                http::header::AUTHORIZATION,
+                protocol::authorization_value(secret),
+            );
+        }
+        let mut resp = req.send().await.map_err(Failure::from_send)?;
+        protocol::check_answer_version(
+            resp.headers()
+                .get(protocol::VERSION_HEADER)
+                .map(|v| v.as_bytes()),
+        )
+        .map_err(Failure::Wire)?;
+        let status = resp.status();
+        let max = self.max_answer;
+        if resp.content_length().is_some_and(|n| n > max) {
+            return Err(Failure::Wire(too_large(resp.content_length(), max)));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(Failure::from_read)? {
+            if (body.len() + chunk.len()) as u64 > max {
+                return Err(Failure::Wire(too_large(None, max)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer { status, body })
+    }
+
+    /// The canonical error of a failed call, logged when it says the two sides disagree.
+    fn fail(&self, failure: Failure) -> Error {
+        match failure {
+            Failure::Timeout => Error::BackendTimeout,
+            Failure::Connect(e) | Failure::Transport(e) => {
+                tracing::warn!(backend = %self.label, error = %e, "backend unreachable");
+                Error::BackendUnavailable(format!("{}: {e}", self.label))
+            }
+            Failure::Wire(e) => {
+                tracing::error!(backend = %self.label, error = %e, "backend answer refused");
+                Error::BadBackendAnswer(format!("{}: {e}", self.label))
+            }
+        }
+    }
+
+    /// A non-200 answer as the canonical error it carries.
+    fn error_of(&self, answer: &Answer) -> Error {
+        match protocol::decode_error(answer.status.as_u16(), &answer.body) {
+            Ok(Decoded::Canonical(error)) => error,
+            Ok(Decoded::Protocol(refusal)) => {
+                tracing::error!(
+                    backend = %self.label,
+                    status = answer.status.as_u16(),
+                    error = %refusal,
+                    "backend refused the request: check the shared secret and the protocol version"
+                );
+                Error::BackendUnavailable(format!("{}: {}", self.label, refusal.kind()))
+            }
+            Err(_) if answer.status.is_server_error() => {
+                tracing::warn!(backend = %self.label, status = answer.status.as_u16(), "backend failed");
+                Error::BackendUnavailable(format!("{}: status {}", self.label, answer.status))
+            }
+            Err(e) => self.fail(Failure::Wire(e)),
+        }
+    }
+
+    /// A call whose 200 answer is decoded by `decode`.
+    async fn exchange<T>(
+        &self,
+        path: &str,
+        body: Option<Vec<u8>>,
+        ctx: &QueryContext,
+        decode: fn(&[u8]) -> Result<T, WireError>,
+    ) -> Result<T, Error> {
+        let answer = self.call(path, body, ctx).await?;
+        if answer.status != StatusCode::OK {
+            return Err(self.error_of(&answer));
+        }
+        decode(&answer.body).map_err(|e| self.fail(Failure::Wire(e)))
+    }
+}
+
+fn too_large(len: Option<u64>, max: u64) -> WireError {
+    let clamp = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    WireError::TooLarge {
+        len: len.map_or(clamp(max).saturating_add(1), clamp),
+        max: clamp(max),
+    }
+}
+
+/// Why one attempt failed.
+enum Failure {
+    /// The connection could not be made (retried once).
+    Connect(reqwest::Error),
+    /// The connection broke, or the request could not be sent.
+    Transport(reqwest::Error),
+    Timeout,
+    /// The answer arrived but cannot be taken.
+    Wire(WireError),
+}
+
+impl Failure {
+    fn from_send(e: reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            Failure::Timeout
+        } else if e.is_connect() {
+            Failure::Connect(e.without_url())
+        } else {
+            Failure::Transport(e.without_url())
+        }
+    }
+
+    fn from_read(e: reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            Failure::Timeout
+        } else {
+            Failure::Transport(e.without_url())
+        }
+    }
+}
+
+impl Backend for HttpBackend {
+    fn kind(&self) -> &'static str {
+        "http"
+    }
+
+    fn label(&self) -> &str {
+        &self.client.label
+    }
+
+    /// What the canonical protocol carries: everything the model asks for.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            offset_paging: true,
+            totals: true,
+            cursors: true,
+            direct_by_peer: true,
+            replies: true,
+            groups: true,
+        }
+    }
+
+    fn query<'a>(
+        &'a self,
+        query: &'a ThreadQuery,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Page, Error>> {
+        Box::pin(async move {
+            let body = protocol::encode_query(query);
+            self.client
+                .exchange(protocol::QUERY_PATH, Some(body), ctx, protocol::decode_page)
+                .await
+        })
+    }
+
+    fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let answer = self.client.call(protocol::READY_PATH, None, ctx).await?;
+            match protocol::decode_readiness(answer.status.as_u16(), &answer.body) {
+                Ok(r) if r.ready => Ok(()),
+                Ok(r) => Err(Error::BackendUnavailable(format!(
+                    "{}: not ready{}",
+                    self.client.label,
+                    r.message.map(|m| format!(" ({m})")).unwrap_or_default()
+                ))),
+                Err(_) => Err(self.client.error_of(&answer)),
+            }
+        })
+    }
+}
+
+impl Authenticator for HttpAuthenticator {
+    fn authenticate<'a>(
+        &'a self,
+        credential: &'a Credential,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Principal, Error>> {
+        Box::pin(async move {
+            let body = protocol::encode_credential(credential);
+            self.client
+                .exchange(
+                    protocol::AUTHENTICATE_PATH,
+                    Some(body),
+                    ctx,
+                    protocol::decode_principal,
+                )
+                .await
+        })
+    }
+}
