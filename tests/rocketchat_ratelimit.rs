@@ -125,6 +125,31 @@ async fn errors_after_the_limiter_carry_the_headers_too() {
 }
 
 #[tokio::test]
+async fn a_timeout_after_the_limiter_carries_the_headers_too() {
+    // "Every response on a limited route" (spec §6): the gateway's own 504, answered by the
+    // timeout layer while the backend is still busy, included.
+    let gw = Gw::start(|c| {
+        c.rocketchat.rate_limit = Some(RocketChatRateLimit {
+            calls: 10,
+            window_ms: 60_000,
+            exempt_users: Vec::new(),
+        });
+        c.fault.backend_delay_ms = 2_000;
+        c.server.request_timeout_ms = 150;
+    })
+    .await;
+    let a = send(as_user(&gw, ANA, &format!("{DM}?roomId=kenji.sato"))).await;
+    assert_eq!(a.status, 504);
+    assert_eq!(a.header("x-ratelimit-limit"), Some("10"));
+    assert_eq!(a.header("x-ratelimit-remaining"), Some("9"));
+    assert!(a.header("x-ratelimit-reset").is_some());
+    assert_eq!(
+        a.body,
+        r#"{"success":false,"error":"Upstream timed out [error-upstream-timeout]","errorType":"error-upstream-timeout"}"#
+    );
+}
+
+#[tokio::test]
 async fn an_exempt_user_is_never_limited_and_gets_no_headers() {
     let gw = limited(RocketChatProfile::V6, &[]).await;
     for _ in 0..15 {

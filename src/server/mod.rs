@@ -1,6 +1,7 @@
 //! The gateway process: listeners, the shared state, readiness and graceful shutdown.
 
 pub mod admin;
+pub mod context;
 pub mod health;
 pub mod listen;
 pub mod metrics;

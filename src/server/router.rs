@@ -5,13 +5,35 @@ use crate::dialect::{unclaimed_error, DialectFace, DialectId, Endpoint, Reply, R
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Where a path leads.
-pub enum Resolved<'a> {
+/// Where a path leads. Found once per request, at the top of the stack, and carried in its
+/// [`RequestContext`](super::context::RequestContext).
+#[derive(Clone)]
+pub enum Resolved {
     Endpoint(Arc<dyn Endpoint>),
     /// Under a dialect's prefix, but no endpoint of it.
-    Face(&'a dyn DialectFace),
+    Face(Arc<dyn DialectFace>),
     /// No dialect claims the path.
     Unclaimed,
+}
+
+impl Resolved {
+    /// The dialect and route labels, for logs and metrics.
+    pub fn labels(&self) -> (DialectId, &'static str) {
+        match self {
+            Resolved::Endpoint(ep) => (ep.dialect(), ep.route()),
+            Resolved::Face(face) => (face.id(), "unknown"),
+            Resolved::Unclaimed => (DialectId::None, "unknown"),
+        }
+    }
+
+    /// Renders `error` in the envelope of whatever dialect the path belongs to.
+    pub fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
+        match self {
+            Resolved::Endpoint(ep) => ep.render_error(req, error),
+            Resolved::Face(face) => face.render_error(req, error),
+            Resolved::Unclaimed => unclaimed_error(req, error),
+        }
+    }
 }
 
 /// The routing table built from the configured dialects.
@@ -31,41 +53,25 @@ impl Router {
         Router { exact, faces }
     }
 
-    fn face_for(&self, path: &str) -> Option<&dyn DialectFace> {
+    fn face_for(&self, path: &str) -> Option<&Arc<dyn DialectFace>> {
         self.faces
             .iter()
             .find(|f| f.prefixes().iter().any(|p| path.starts_with(p)))
-            .map(|f| f.as_ref())
     }
 
-    pub fn resolve(&self, path: &str) -> Resolved<'_> {
+    /// Where `path` leads. The stack calls this once per request
+    /// ([`RequestContext::resolve`](super::context::RequestContext::resolve)); everything
+    /// after reads the answer from the request's context.
+    pub fn resolve(&self, path: &str) -> Resolved {
         if let Some(ep) = self.exact.get(path) {
             return Resolved::Endpoint(ep.clone());
         }
         match self.face_for(path) {
             Some(face) => match face.resolve(path) {
                 Some(ep) => Resolved::Endpoint(ep),
-                None => Resolved::Face(face),
+                None => Resolved::Face(face.clone()),
             },
             None => Resolved::Unclaimed,
-        }
-    }
-
-    /// The dialect and route labels of a path, for logs and metrics.
-    pub fn labels(&self, path: &str) -> (DialectId, &'static str) {
-        match self.resolve(path) {
-            Resolved::Endpoint(ep) => (ep.dialect(), ep.route()),
-            Resolved::Face(face) => (face.id(), "unknown"),
-            Resolved::Unclaimed => (DialectId::None, "unknown"),
-        }
-    }
-
-    /// Renders `error` in the envelope of whatever dialect the path belongs to.
-    pub fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
-        match self.resolve(req.path) {
-            Resolved::Endpoint(ep) => ep.render_error(req, error),
-            Resolved::Face(face) => face.render_error(req, error),
-            Resolved::Unclaimed => unclaimed_error(req, error),
         }
     }
 }
