@@ -3,7 +3,7 @@
 //! directory is numbered when the map is new, and a database of an earlier version keeps
 //! every integer it handed out.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};

@@ -8,7 +8,7 @@
 //! collected must equal what the embedded store holds, in the platform's order. Without
 //! Python or network the test fails and says what is missing; it never passes silently.
 
-mod common;
+use crate::common;
 
 use common::Gw;
 use std::path::{Path, PathBuf};

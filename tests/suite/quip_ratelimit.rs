@@ -3,7 +3,7 @@
 //! endpoint, `X-Ratelimit-*` / `X-Company-RateLimit-*` (reset in epoch seconds) on every
 //! response once the limiter has counted the request, and the exact 503 body.
 
-mod common;
+use crate::common;
 
 use common::{send, Answer, Gw};
 use std::time::{SystemTime, UNIX_EPOCH};

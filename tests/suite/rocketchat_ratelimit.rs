@@ -3,7 +3,7 @@
 //! limiter has counted the request, the exact 429 body, exempt users, and
 //! `X-Forwarded-For` believed only from trusted proxies.
 
-mod common;
+use crate::common;
 
 use common::{send, Answer, Gw};
 use threadgate::config::{RocketChatProfile, RocketChatRateLimit};

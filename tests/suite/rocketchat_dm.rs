@@ -6,7 +6,7 @@
 //! applies the platform's rules (visible only; replies only when shown in the room or asked
 //! for; `ts` compared in milliseconds; newest first, ties by id descending).
 
-mod common;
+use crate::common;
 
 use common::{golden, send, Answer, Gw};
 use threadgate::canonical::time::parse_datetime;

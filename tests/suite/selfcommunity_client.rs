@@ -4,7 +4,7 @@
 //! snippets listing is called too. Needs Node and npm (the package is installed under
 //! `target/` on first run).
 
-mod common;
+use crate::common;
 
 use common::{demo_ids, root, store_query, Gw};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! SelfCommunity `GET /api/v2/pm/` over real HTTP against the demo data (spec:
 //! selfcommunity.md): exact bodies, paging, links, errors.
 
-mod common;
+use crate::common;
 
 use common::{golden, send, Answer, Gw};
 

@@ -7,7 +7,7 @@
 //! `python3 -m venv`, then `pip install quipclient==0.1`). Without Python 3 or network access
 //! the test fails with a message saying which is missing.
 
-mod common;
+use crate::common;
 
 use common::Gw;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Rocket.Chat `GET /api/v1/chat.getThreadMessages` over real HTTP against the demo data,
 //! default profile 6 unless a test says otherwise (spec: rocketchat.md).
 
-mod common;
+use crate::common;
 
 use common::{golden, send, Answer, Gw};
 use threadgate::config::RocketChatProfile;

@@ -1,7 +1,7 @@
 //! Whole-gateway behaviour that belongs to no dialect: unclaimed paths, admin listener,
 //! metrics, body limit.
 
-mod common;
+use crate::common;
 
 use common::{send, Gw};
 

@@ -1,7 +1,7 @@
 //! Quip `GET /1/admin/messages/:thread_id` and `GET /1/messages/:thread_id` over real HTTP
 //! against the demo data (spec: quip.md).
 
-mod common;
+use crate::common;
 
 use common::{golden, send, Answer, Gw};
 

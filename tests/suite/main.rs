@@ -1,0 +1,21 @@
+//! The whole-gateway test suite, one binary: real gateways and `threadgate backend` servers
+//! on ephemeral loopback ports, real HTTP clients, the platforms' own client libraries, golden
+//! files. Expensive set-ups (the demo store, the id map, a backend service) are shared by every
+//! module through [`common`].
+
+mod common;
+mod check_config;
+mod embedded_plan;
+mod gateway;
+mod idmap;
+mod import;
+mod quip;
+mod quip_client;
+mod quip_ratelimit;
+mod rocketchat_client;
+mod rocketchat_dm;
+mod rocketchat_ratelimit;
+mod rocketchat_thread;
+mod selfcommunity;
+mod selfcommunity_client;
+mod shutdown;
