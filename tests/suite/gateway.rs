@@ -2,6 +2,7 @@
 //! metrics, body limit.
 
 use crate::common;
+use crate::matrix;
 
 use common::{send, Gw};
 
@@ -10,7 +11,6 @@ const ANA: (&str, &str) = (
     "e2r9S9vbhzil4mJnQfKuuMq5UrbYi2IaDHUiuhIG6GC",
 );
 
-#[tokio::test]
 async fn a_path_no_dialect_serves_is_404_with_a_short_json_body() {
     let gw = Gw::default().await;
     let a = send(gw.get("/nowhere?x=1")).await;
@@ -32,8 +32,8 @@ async fn a_path_no_dialect_serves_is_404_with_a_short_json_body() {
         assert!(a.json().is_object());
     }
 }
+matrix!(a_path_no_dialect_serves_is_404_with_a_short_json_body);
 
-#[tokio::test]
 async fn admin_listener_answers_liveness_readiness_and_metrics() {
     let gw = Gw::default().await;
     let live = send(gw.http.get(format!("{}/livez", gw.admin))).await;
@@ -53,20 +53,23 @@ async fn admin_listener_answers_liveness_readiness_and_metrics() {
     let m = send(gw.http.get(format!("{}/metrics", gw.admin))).await;
     assert_eq!(m.status, 200);
     assert!(m.header("content-type").unwrap().starts_with("text/plain"));
+    // The backend's label: `embedded`, or `http:<host>:<port>` of the backend service.
+    let label = gw.running.gateway.backend.label().to_owned();
     for needle in [
-        r#"threadgate_requests_total{dialect="rocketchat",route="chat.getThreadMessages",status="200"} 1"#,
-        r#"threadgate_requests_total{dialect="rocketchat",route="chat.getThreadMessages",status="401"} 1"#,
-        r#"threadgate_request_duration_seconds_count{dialect="rocketchat",route="chat.getThreadMessages"} 2"#,
-        r#"threadgate_backend_duration_seconds_count{backend="embedded",operation="query",outcome="ok"} 1"#,
-        "threadgate_in_flight_requests 0",
+        r#"threadgate_requests_total{dialect="rocketchat",route="chat.getThreadMessages",status="200"} 1"#.to_owned(),
+        r#"threadgate_requests_total{dialect="rocketchat",route="chat.getThreadMessages",status="401"} 1"#.to_owned(),
+        r#"threadgate_request_duration_seconds_count{dialect="rocketchat",route="chat.getThreadMessages"} 2"#.to_owned(),
+        format!(r#"threadgate_backend_duration_seconds_count{{backend="{label}",operation="query",outcome="ok"}} 1"#),
+        format!(r#"threadgate_backend_duration_seconds_count{{backend="{label}",operation="authenticate",outcome="ok"}} 1"#),
+        "threadgate_in_flight_requests 0".to_owned(),
     ] {
-        assert!(m.body.contains(needle), "missing {needle} in\n{}", m.body);
+        assert!(m.body.contains(&needle), "missing {needle} in\n{}", m.body);
     }
     let nf = send(gw.http.get(format!("{}/nope", gw.admin))).await;
     assert_eq!(nf.status, 404);
 }
+matrix!(admin_listener_answers_liveness_readiness_and_metrics);
 
-#[tokio::test]
 async fn an_oversized_body_is_refused_in_the_callers_dialect() {
     let gw = Gw::start(|c| c.server.max_body_bytes = 1024).await;
     let a = send(
@@ -89,8 +92,8 @@ async fn an_oversized_body_is_refused_in_the_callers_dialect() {
     .await;
     assert_eq!(a.status, 200);
 }
+matrix!(an_oversized_body_is_refused_in_the_callers_dialect);
 
-#[tokio::test]
 async fn many_concurrent_requests_all_answer() {
     let gw = Gw::start(|c| c.server.max_concurrent_requests = 4).await;
     let mut tasks = Vec::new();
@@ -109,3 +112,4 @@ async fn many_concurrent_requests_all_answer() {
         assert_eq!(a.json()["offset"], i as u64);
     }
 }
+matrix!(many_concurrent_requests_all_answer);

@@ -3,8 +3,8 @@
 //! files. Expensive set-ups (the demo store, the id map, a backend service) are shared by every
 //! module through [`common`].
 
-mod common;
 mod check_config;
+mod common;
 mod embedded_plan;
 mod gateway;
 mod idmap;

@@ -2,6 +2,7 @@
 //! against the demo data (spec: quip.md).
 
 use crate::common;
+use crate::matrix;
 
 use common::{golden, send, Answer, Gw};
 
@@ -62,7 +63,6 @@ fn ok(a: &Answer) {
 
 // ---- exact bodies -------------------------------------------------------------------------
 
-#[tokio::test]
 async fn golden_admin_comments_without_deleted() {
     let gw = Gw::default().await;
     let a = send(admin(&gw, MARCUS, PLAN, "company_id=northwind")).await;
@@ -73,8 +73,8 @@ async fn golden_admin_comments_without_deleted() {
     assert!(!a.body.contains("\"visible\":false"));
     assert!(!a.body.contains("diff_groups"));
 }
+matrix!(golden_admin_comments_without_deleted);
 
-#[tokio::test]
 async fn golden_admin_comments_with_deleted() {
     let gw = Gw::default().await;
     let a = send(admin(
@@ -116,8 +116,8 @@ async fn golden_admin_comments_with_deleted() {
     ok(&b);
     assert!(!b.body.contains(DELETED));
 }
+matrix!(golden_admin_comments_with_deleted);
 
-#[tokio::test]
 async fn golden_edit_records_both_ways() {
     let gw = Gw::default().await;
     let asc = send(admin(
@@ -165,8 +165,8 @@ async fn golden_edit_records_both_ways() {
     .await;
     assert_eq!(a.body, asc.body);
 }
+matrix!(golden_edit_records_both_ways);
 
-#[tokio::test]
 async fn golden_ordering_both_ways() {
     let gw = Gw::default().await;
     let desc = send(automation(&gw, PRIYA, PLAN, "count=5")).await;
@@ -189,8 +189,8 @@ async fn golden_ordering_both_ways() {
     .await;
     assert_eq!(b.body, asc.body);
 }
+matrix!(golden_ordering_both_ways);
 
-#[tokio::test]
 async fn golden_inclusive_cursor_on_a_shared_timestamp() {
     let gw = Gw::default().await;
     let q = format!("max_created_usec={TIE_USEC}&count=2");
@@ -230,8 +230,8 @@ async fn golden_inclusive_cursor_on_a_shared_timestamp() {
     .await;
     assert_eq!(both.body, desc.body);
 }
+matrix!(golden_inclusive_cursor_on_a_shared_timestamp);
 
-#[tokio::test]
 async fn admin_reads_up_to_a_bound_and_counts() {
     let gw = Gw::default().await;
     // Comments up to 2026-02-19T00:00:00Z.
@@ -259,8 +259,8 @@ async fn admin_reads_up_to_a_bound_and_counts() {
     let none = send(automation(&gw, ANA, BUSY, "max_created_usec=0")).await;
     assert_eq!((none.status, none.body.as_str()), (200, "[]"));
 }
+matrix!(admin_reads_up_to_a_bound_and_counts);
 
-#[tokio::test]
 async fn update_time_parameters_on_the_automation_endpoint() {
     let gw = Gw::default().await;
     // The count oldest updated at or after the bound, ascending.
@@ -324,8 +324,8 @@ async fn update_time_parameters_on_the_automation_endpoint() {
     .await;
     assert_eq!(e.status, 200);
 }
+matrix!(update_time_parameters_on_the_automation_endpoint);
 
-#[tokio::test]
 async fn head_is_get_without_a_body() {
     let gw = Gw::default().await;
     let a = send(
@@ -338,6 +338,7 @@ async fn head_is_get_without_a_body() {
     assert_eq!(a.header("content-type"), Some("application/json"));
     assert_eq!(a.body, "");
 }
+matrix!(head_is_get_without_a_body);
 
 // ---- errors (spec §6), one golden file per row --------------------------------------------
 
@@ -359,7 +360,6 @@ fn case(name: &'static str, path: &str, auth: Option<&str>, status: u16) -> Case
     }
 }
 
-#[tokio::test]
 async fn golden_error_rows() {
     let gw = Gw::default().await;
     let long = "x".repeat(65);
@@ -515,8 +515,8 @@ async fn golden_error_rows() {
         golden(&format!("quip/error_{}.json", c.name), &a.body);
     }
 }
+matrix!(golden_error_rows);
 
-#[tokio::test]
 async fn check_order() {
     let gw = Gw::default().await;
     let bad_params = "count=0&sorted_by=x&max_created_usec=y";
@@ -559,8 +559,8 @@ async fn check_order() {
         r#"{"error":"Forbidden","error_code":403,"error_description":"Not authorized: Acme \"Inc\""}"#
     );
 }
+matrix!(check_order);
 
-#[tokio::test]
 async fn backend_timeout_is_504_in_the_dialect() {
     let gw = Gw::start(|c| {
         c.fault.backend_delay_ms = 2_000;
@@ -572,8 +572,8 @@ async fn backend_timeout_is_504_in_the_dialect() {
     assert_quip_headers(&a);
     golden("quip/error_upstream_timeout.json", &a.body);
 }
+matrix!(backend_timeout_is_504_in_the_dialect);
 
-#[tokio::test]
 async fn an_unavailable_backend_is_502_in_the_dialect() {
     let gw = Gw::unavailable(|_| {}).await;
     let a = send(automation(&gw, PRIYA, PLAN, "")).await;
@@ -581,3 +581,4 @@ async fn an_unavailable_backend_is_502_in_the_dialect() {
     assert_quip_headers(&a);
     golden("quip/error_upstream_unavailable.json", &a.body);
 }
+matrix!(an_unavailable_backend_is_502_in_the_dialect);

@@ -8,6 +8,7 @@
 //! the test fails with a message saying which is missing.
 
 use crate::common;
+use crate::matrix;
 
 use common::Gw;
 use serde_json::Value;
@@ -198,7 +199,6 @@ fn assert_same(got: &[(String, i64)], want: &[(String, i64)], what: &str) {
     assert!(got == want, "{what}: same messages in another order");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_export_loop_reads_every_message_once() {
     let gw = Gw::default().await;
     // A document, as a member.
@@ -232,8 +232,8 @@ async fn backup_export_loop_reads_every_message_once() {
         assert_eq!(m["visible"], true);
     }
 }
+matrix!(backup_export_loop_reads_every_message_once);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_export_through_the_json_helper() {
     let gw = Gw::default().await;
     let v = script(vec![
@@ -245,8 +245,8 @@ async fn admin_export_through_the_json_helper() {
     .await;
     assert_same(&collected(&v), &store_messages(PLAN, false), "admin export");
 }
+matrix!(admin_export_through_the_json_helper);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quip_error_carries_the_error_description() {
     let gw = Gw::default().await;
     let v = script(vec![
@@ -275,3 +275,4 @@ async fn quip_error_carries_the_error_description() {
         &format!("Not authorized: {RENO}"),
     );
 }
+matrix!(quip_error_carries_the_error_description);

@@ -4,6 +4,7 @@
 //! response once the limiter has counted the request, and the exact 503 body.
 
 use crate::common;
+use crate::matrix;
 
 use common::{send, Answer, Gw};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -83,7 +84,6 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
 async fn the_call_after_the_user_limit_is_refused_with_the_headers() {
     let gw = limited(3, 100).await;
     let before_ms = now_ms();
@@ -126,8 +126,8 @@ async fn the_call_after_the_user_limit_is_refused_with_the_headers() {
     assert_eq!(a.header("x-ratelimit-remaining"), Some("2"));
     assert_eq!(a.header("x-company-ratelimit-remaining"), Some("99"));
 }
+matrix!(the_call_after_the_user_limit_is_refused_with_the_headers);
 
-#[tokio::test]
 async fn the_company_window_refuses_the_admin_endpoint() {
     let gw = limited(10, 2).await;
     let mut reset = None;
@@ -168,8 +168,8 @@ async fn the_company_window_refuses_the_admin_endpoint() {
     assert_eq!(a.header("x-ratelimit-remaining"), Some("7"));
     assert_eq!(triple(&a, COMPANY), [None, None, None]);
 }
+matrix!(the_company_window_refuses_the_admin_endpoint);
 
-#[tokio::test]
 async fn no_rate_limit_headers_unless_configured() {
     let gw = Gw::default().await;
     for _ in 0..3 {
@@ -184,8 +184,8 @@ async fn no_rate_limit_headers_unless_configured() {
     assert_eq!(a.status, 400);
     assert_no_rate_headers(&a);
 }
+matrix!(no_rate_limit_headers_unless_configured);
 
-#[tokio::test]
 async fn errors_before_the_limiter_have_no_headers_errors_after_it_have_them() {
     let gw = limited(5, 5).await;
     // 401: missing, wrong scheme, unknown token. Not counted either.
@@ -252,3 +252,4 @@ async fn errors_before_the_limiter_have_no_headers_errors_after_it_have_them() {
     assert_eq!(a.status, 404, "{}", a.body);
     assert_eq!(a.header("x-ratelimit-remaining"), Some("2"));
 }
+matrix!(errors_before_the_limiter_have_no_headers_errors_after_it_have_them);

@@ -9,6 +9,7 @@
 //! Python or network the test fails and says what is missing; it never passes silently.
 
 use crate::common;
+use crate::matrix;
 
 use common::Gw;
 use std::path::{Path, PathBuf};
@@ -122,7 +123,6 @@ fn provision() -> Result<PathBuf, String> {
     Ok(python)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_python_client_pages_to_the_end_and_sees_the_errors() {
     let python = tokio::task::spawn_blocking(provision)
         .await
@@ -208,3 +208,4 @@ async fn the_python_client_pages_to_the_end_and_sees_the_errors() {
         })
     );
 }
+matrix!(the_python_client_pages_to_the_end_and_sees_the_errors);

@@ -7,6 +7,7 @@
 //! for; `ts` compared in milliseconds; newest first, ties by id descending).
 
 use crate::common;
+use crate::matrix;
 
 use common::{golden, send, Answer, Gw};
 use threadgate::canonical::time::parse_datetime;
@@ -123,7 +124,6 @@ fn row_ids(rows: &[Row]) -> Vec<String> {
 
 // ---- exact bodies -------------------------------------------------------------------------
 
-#[tokio::test]
 async fn golden_first_page_of_the_busy_dm() {
     let gw = Gw::default().await;
     let a = ana(&gw, "roomId=kenji.sato&count=20").await;
@@ -132,8 +132,8 @@ async fn golden_first_page_of_the_busy_dm() {
     golden("rocketchat/dm_busy_page.json", &a.body);
     assert_eq!(ids(&a), row_ids(&oracle(None, None, false, false)[..20]));
 }
+matrix!(golden_first_page_of_the_busy_dm);
 
-#[tokio::test]
 async fn golden_unreads_with_oldest() {
     let gw = Gw::default().await;
     let a = ana(
@@ -144,10 +144,10 @@ async fn golden_unreads_with_oldest() {
     assert_eq!(a.status, 200);
     golden("rocketchat/dm_unreads.json", &a.body);
 }
+matrix!(golden_unreads_with_oldest);
 
 // ---- roomId: user id, username, room id, alias --------------------------------------------
 
-#[tokio::test]
 async fn user_id_username_room_id_and_alias_name_the_same_conversation() {
     let gw = Gw::default().await;
     let by_username = ana(&gw, "roomId=kenji.sato&count=30").await;
@@ -167,8 +167,8 @@ async fn user_id_username_room_id_and_alias_name_the_same_conversation() {
     assert_rc_headers(&alias);
     assert_eq!(alias.body, by_username.body);
 }
+matrix!(user_id_username_room_id_and_alias_name_the_same_conversation);
 
-#[tokio::test]
 async fn a_peer_without_a_direct_room_is_an_empty_page() {
     let gw = Gw::default().await;
     let a = ana(&gw, "roomId=chloe.martin").await;
@@ -180,10 +180,10 @@ async fn a_peer_without_a_direct_room_is_an_empty_page() {
         r#"{"messages":[],"unreadNotLoaded":0,"success":true}"#
     );
 }
+matrix!(a_peer_without_a_direct_room_is_an_empty_page);
 
 // ---- time bounds --------------------------------------------------------------------------
 
-#[tokio::test]
 async fn latest_and_oldest_on_exact_timestamps() {
     let gw = Gw::default().await;
     let tie = ms_of(TIE_MS);
@@ -235,8 +235,8 @@ async fn latest_and_oldest_on_exact_timestamps() {
     );
     assert!(ids(&a).contains(&TIE[0].to_owned()));
 }
+matrix!(latest_and_oldest_on_exact_timestamps);
 
-#[tokio::test]
 async fn unparseable_dates_are_epoch_zero() {
     let gw = Gw::default().await;
     let a = ana(&gw, "roomId=kenji.sato&latest=yesterday").await;
@@ -245,10 +245,10 @@ async fn unparseable_dates_are_epoch_zero() {
     let b = ana(&gw, "roomId=kenji.sato&count=5").await;
     assert_eq!(a.body, b.body);
 }
+matrix!(unparseable_dates_are_epoch_zero);
 
 // ---- threads, paging ----------------------------------------------------------------------
 
-#[tokio::test]
 async fn thread_replies_hidden_unless_asked_for_replies_shown_in_room_always() {
     let gw = Gw::default().await;
     let default = ids(&ana(&gw, "roomId=kenji.sato&count=0").await);
@@ -265,8 +265,8 @@ async fn thread_replies_hidden_unless_asked_for_replies_shown_in_room_always() {
     assert!(!default.contains(&thread_only.id));
     assert!(with.contains(&thread_only.id));
 }
+matrix!(thread_replies_hidden_unless_asked_for_replies_shown_in_room_always);
 
-#[tokio::test]
 async fn count_and_offset() {
     let gw = Gw::default().await;
     let all = row_ids(&oracle(None, None, false, false));
@@ -298,10 +298,10 @@ async fn count_and_offset() {
         all[..120]
     );
 }
+matrix!(count_and_offset);
 
 // ---- unreads ------------------------------------------------------------------------------
 
-#[tokio::test]
 async fn unreads_with_and_without_oldest() {
     let gw = Gw::default().await;
     let a = ana(&gw, "roomId=kenji.sato&count=2&unreads=true").await;
@@ -343,6 +343,7 @@ async fn unreads_with_and_without_oldest() {
     assert!(j.get("firstUnread").is_none());
     assert_eq!(j["messages"].as_array().unwrap().len(), rows.len());
 }
+matrix!(unreads_with_and_without_oldest);
 
 // ---- the error table: both endpoints × every profile --------------------------------------
 
@@ -631,7 +632,6 @@ const PROFILES: [(RocketChatProfile, &str); 4] = [
     (RocketChatProfile::V9, "9"),
 ];
 
-#[tokio::test]
 async fn error_table_for_both_endpoints_under_every_profile() {
     for (profile, name) in PROFILES {
         let gw = Gw::start(|c| c.rocketchat.profile = profile).await;
@@ -652,8 +652,8 @@ async fn error_table_for_both_endpoints_under_every_profile() {
         }
     }
 }
+matrix!(error_table_for_both_endpoints_under_every_profile);
 
-#[tokio::test]
 async fn rate_limited_and_timeout_rows_under_every_profile() {
     for (profile, name) in PROFILES {
         // calls = 0: the first call of every window is already over the limit.
@@ -694,8 +694,8 @@ async fn rate_limited_and_timeout_rows_under_every_profile() {
         assert_rc_headers(&a);
     }
 }
+matrix!(rate_limited_and_timeout_rows_under_every_profile);
 
-#[tokio::test]
 async fn upstream_unavailable_row_under_every_profile() {
     let unavailable = r#"{"success":false,"error":"Upstream unavailable [error-upstream-unavailable]","errorType":"error-upstream-unavailable"}"#;
     for (profile, name) in PROFILES {
@@ -716,8 +716,8 @@ async fn upstream_unavailable_row_under_every_profile() {
         }
     }
 }
+matrix!(upstream_unavailable_row_under_every_profile);
 
-#[tokio::test]
 async fn head_is_get_without_a_body() {
     let gw = Gw::default().await;
     let get = ana(&gw, "roomId=kenji.sato&count=3").await;
@@ -735,3 +735,4 @@ async fn head_is_get_without_a_body() {
         Some(get.body.len().to_string().as_str())
     );
 }
+matrix!(head_is_get_without_a_body);

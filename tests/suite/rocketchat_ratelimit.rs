@@ -4,6 +4,7 @@
 //! `X-Forwarded-For` believed only from trusted proxies.
 
 use crate::common;
+use crate::matrix;
 
 use common::{send, Answer, Gw};
 use threadgate::config::{RocketChatProfile, RocketChatRateLimit};
@@ -55,7 +56,6 @@ fn assert_too_many(a: &Answer) {
     common::rc_too_many_wait(a, "429");
 }
 
-#[tokio::test]
 async fn eleventh_call_in_a_window_is_refused_with_headers() {
     let gw = limited(RocketChatProfile::V6, &[]).await;
     let url = format!("{DM}?roomId=kenji.sato&count=1");
@@ -93,8 +93,8 @@ async fn eleventh_call_in_a_window_is_refused_with_headers() {
     assert_eq!(a.status, 200);
     assert_eq!(a.header("x-ratelimit-remaining"), Some("9"));
 }
+matrix!(eleventh_call_in_a_window_is_refused_with_headers);
 
-#[tokio::test]
 async fn errors_after_the_limiter_carry_the_headers_too() {
     // Profiles 6/7/8: auth → rate → validate; a validation error is counted and has headers,
     // a 401 is not counted and has none.
@@ -123,8 +123,8 @@ async fn errors_after_the_limiter_carry_the_headers_too() {
     assert_eq!(a.status, 400);
     assert_eq!(a.header("x-ratelimit-remaining"), Some("9"));
 }
+matrix!(errors_after_the_limiter_carry_the_headers_too);
 
-#[tokio::test]
 async fn a_timeout_after_the_limiter_carries_the_headers_too() {
     // "Every response on a limited route" (spec §6): the gateway's own 504, answered by the
     // timeout layer while the backend is still busy, included.
@@ -148,8 +148,8 @@ async fn a_timeout_after_the_limiter_carries_the_headers_too() {
         r#"{"success":false,"error":"Upstream timed out [error-upstream-timeout]","errorType":"error-upstream-timeout"}"#
     );
 }
+matrix!(a_timeout_after_the_limiter_carries_the_headers_too);
 
-#[tokio::test]
 async fn an_exempt_user_is_never_limited_and_gets_no_headers() {
     let gw = limited(RocketChatProfile::V6, &[]).await;
     for _ in 0..15 {
@@ -171,8 +171,8 @@ async fn an_exempt_user_is_never_limited_and_gets_no_headers() {
     .await;
     assert_eq!(a.header("x-ratelimit-remaining"), Some("9"));
 }
+matrix!(an_exempt_user_is_never_limited_and_gets_no_headers);
 
-#[tokio::test]
 async fn untrusted_forwarded_for_is_ignored() {
     let gw = limited(RocketChatProfile::V6, &[]).await;
     let url = format!("{DM}?roomId=kenji.sato&count=1");
@@ -184,8 +184,8 @@ async fn untrusted_forwarded_for_is_ignored() {
     let a = send(as_user(&gw, ANA, &url).header("X-Forwarded-For", "198.51.100.200")).await;
     assert_too_many(&a);
 }
+matrix!(untrusted_forwarded_for_is_ignored);
 
-#[tokio::test]
 async fn trusted_proxies_forward_the_client_address() {
     let gw = limited(RocketChatProfile::V6, &["127.0.0.0/8"]).await;
     let url = format!("{DM}?roomId=kenji.sato&count=1");
@@ -205,3 +205,4 @@ async fn trusted_proxies_forward_the_client_address() {
     let a = send(as_user(&gw, ANA, &url).header("X-Forwarded-For", "192.0.2.1")).await;
     assert_too_many(&a);
 }
+matrix!(trusted_proxies_forward_the_client_address);

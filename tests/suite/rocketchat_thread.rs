@@ -2,6 +2,7 @@
 //! default profile 6 unless a test says otherwise (spec: rocketchat.md).
 
 use crate::common;
+use crate::matrix;
 
 use common::{golden, send, Answer, Gw};
 use threadgate::config::RocketChatProfile;
@@ -69,7 +70,6 @@ fn envelope(a: &Answer) -> (u64, u64, u64) {
 
 // ---- exact bodies -------------------------------------------------------------------------
 
-#[tokio::test]
 async fn golden_thread_with_upload_edit_mentions_reactions_and_extra_fields() {
     let gw = Gw::default().await;
     let a = ana(&gw, &format!("tmid={LUNCH}")).await;
@@ -77,8 +77,8 @@ async fn golden_thread_with_upload_edit_mentions_reactions_and_extra_fields() {
     assert_rc_headers(&a);
     golden("rocketchat/thread_lunch.json", &a.body);
 }
+matrix!(golden_thread_with_upload_edit_mentions_reactions_and_extra_fields);
 
-#[tokio::test]
 async fn golden_thread_without_its_deleted_reply_and_with_tshow() {
     let gw = Gw::default().await;
     let a = ana(&gw, &format!("tmid={DEMO}")).await;
@@ -90,8 +90,8 @@ async fn golden_thread_without_its_deleted_reply_and_with_tshow() {
     );
     assert_eq!(a.body.matches("\"tshow\":true").count(), 1);
 }
+matrix!(golden_thread_without_its_deleted_reply_and_with_tshow);
 
-#[tokio::test]
 async fn golden_descending_page_of_a_long_thread() {
     let gw = Gw::default().await;
     let a = ana(
@@ -103,10 +103,10 @@ async fn golden_descending_page_of_a_long_thread() {
     golden("rocketchat/thread_incident_desc.json", &a.body);
     assert_eq!(envelope(&a), (3, 2, 137));
 }
+matrix!(golden_descending_page_of_a_long_thread);
 
 // ---- paging -------------------------------------------------------------------------------
 
-#[tokio::test]
 async fn default_paging_is_fifty_oldest_first() {
     let gw = Gw::default().await;
     let a = ana(&gw, &format!("tmid={INCIDENT}")).await;
@@ -131,8 +131,8 @@ async fn default_paging_is_fifty_oldest_first() {
         "the root is never returned"
     );
 }
+matrix!(default_paging_is_fifty_oldest_first);
 
-#[tokio::test]
 async fn explicit_pages_concatenate_to_the_whole_thread() {
     let gw = Gw::default().await;
     let all = ana(&gw, &format!("tmid={INCIDENT}&count=0")).await;
@@ -147,8 +147,8 @@ async fn explicit_pages_concatenate_to_the_whole_thread() {
     }
     assert_eq!(paged, ids(&all));
 }
+matrix!(explicit_pages_concatenate_to_the_whole_thread);
 
-#[tokio::test]
 async fn offset_past_the_end_is_an_empty_page() {
     let gw = Gw::default().await;
     let a = ana(&gw, &format!("tmid={INCIDENT}&offset=500")).await;
@@ -158,8 +158,8 @@ async fn offset_past_the_end_is_an_empty_page() {
         r#"{"messages":[],"count":0,"offset":500,"total":137,"success":true}"#
     );
 }
+matrix!(offset_past_the_end_is_an_empty_page);
 
-#[tokio::test]
 async fn count_zero_means_all_and_over_one_hundred_means_one_hundred() {
     let gw = Gw::default().await;
     assert_eq!(
@@ -175,8 +175,8 @@ async fn count_zero_means_all_and_over_one_hundred_means_one_hundred() {
         (100, 0, 137)
     );
 }
+matrix!(count_zero_means_all_and_over_one_hundred_means_one_hundred);
 
-#[tokio::test]
 async fn numbers_follow_parse_int() {
     let gw = Gw::default().await;
     let cases = [
@@ -199,10 +199,10 @@ async fn numbers_follow_parse_int() {
         assert_eq!((c, o), (count, offset), "{query}");
     }
 }
+matrix!(numbers_follow_parse_int);
 
 // ---- sort ---------------------------------------------------------------------------------
 
-#[tokio::test]
 async fn sort_ascending_descending_and_ignored_keys() {
     let gw = Gw::default().await;
     let default = ids(&ana(&gw, &format!("tmid={LUNCH}")).await);
@@ -218,8 +218,8 @@ async fn sort_ascending_descending_and_ignored_keys() {
     reversed.reverse();
     assert_eq!(desc, reversed);
 }
+matrix!(sort_ascending_descending_and_ignored_keys);
 
-#[tokio::test]
 async fn invalid_sort_is_rejected_with_the_raw_value() {
     let gw = Gw::default().await;
     let a = ana(&gw, &format!("tmid={LUNCH}&sort=ts")).await;
@@ -240,12 +240,12 @@ async fn invalid_sort_is_rejected_with_the_raw_value() {
     assert_eq!(a.status, 400);
     assert!(a.body.contains("error-invalid-sort"), "{}", a.body);
 }
+matrix!(invalid_sort_is_rejected_with_the_raw_value);
 
 // ---- the error table (spec §6) ------------------------------------------------------------
 
 const UNAUTHORIZED_R: &str = r#"{"status":"error","message":"You must be logged in to do this."}"#;
 
-#[tokio::test]
 async fn not_logged_in_is_401_whatever_is_wrong() {
     let gw = Gw::default().await;
     let url = format!("{PATH}?tmid={LUNCH}");
@@ -274,8 +274,8 @@ async fn not_logged_in_is_401_whatever_is_wrong() {
         assert_eq!(a.body, UNAUTHORIZED_R);
     }
 }
+matrix!(not_logged_in_is_401_whatever_is_wrong);
 
-#[tokio::test]
 async fn method_other_than_get_or_head_is_405_before_authentication() {
     let gw = Gw::default().await;
     for req in [
@@ -295,8 +295,8 @@ async fn method_other_than_get_or_head_is_405_before_authentication() {
         );
     }
 }
+matrix!(method_other_than_get_or_head_is_405_before_authentication);
 
-#[tokio::test]
 async fn head_is_get_without_a_body() {
     let gw = Gw::default().await;
     let get = ana(&gw, &format!("tmid={LUNCH}")).await;
@@ -315,8 +315,8 @@ async fn head_is_get_without_a_body() {
         Some(get.body.len().to_string().as_str())
     );
 }
+matrix!(head_is_get_without_a_body);
 
-#[tokio::test]
 async fn missing_or_empty_tmid() {
     let gw = Gw::default().await;
     let expected = r#"{"success":false,"error":"The required \"tmid\" query param is missing. [error-invalid-params]","errorType":"error-invalid-params"}"#;
@@ -327,8 +327,8 @@ async fn missing_or_empty_tmid() {
         assert_eq!(a.body, expected, "{query}");
     }
 }
+matrix!(missing_or_empty_tmid);
 
-#[tokio::test]
 async fn unknown_or_repeated_tmid_is_an_invalid_message() {
     let gw = Gw::default().await;
     let expected = r#"{"success":false,"error":"Invalid Message [error-invalid-message]","errorType":"error-invalid-message"}"#;
@@ -342,8 +342,8 @@ async fn unknown_or_repeated_tmid_is_an_invalid_message() {
         assert_eq!(a.body, expected, "{query}");
     }
 }
+matrix!(unknown_or_repeated_tmid_is_an_invalid_message);
 
-#[tokio::test]
 async fn a_message_that_is_not_a_root_has_no_replies() {
     let gw = Gw::default().await;
     // The deleted-reply thread's first visible reply.
@@ -355,8 +355,8 @@ async fn a_message_that_is_not_a_root_has_no_replies() {
         r#"{"messages":[],"count":0,"offset":0,"total":0,"success":true}"#
     );
 }
+matrix!(a_message_that_is_not_a_root_has_no_replies);
 
-#[tokio::test]
 async fn a_non_member_cannot_read_a_private_thread() {
     let gw = Gw::default().await;
     let member = ana(&gw, &format!("tmid={PRIVATE}")).await;
@@ -373,8 +373,8 @@ async fn a_non_member_cannot_read_a_private_thread() {
     let a = send(as_user(&gw, CHLOE, &format!("tmid={LUNCH}"))).await;
     assert_eq!(a.status, 200);
 }
+matrix!(a_non_member_cannot_read_a_private_thread);
 
-#[tokio::test]
 async fn backend_timeout_is_504_in_the_dialect() {
     let gw = Gw::start(|c| {
         c.fault.backend_delay_ms = 2_000;
@@ -390,8 +390,8 @@ async fn backend_timeout_is_504_in_the_dialect() {
     );
     assert!(a.header("x-request-id").is_some());
 }
+matrix!(backend_timeout_is_504_in_the_dialect);
 
-#[tokio::test]
 async fn an_unavailable_backend_is_502_in_the_dialect() {
     let gw = Gw::unavailable(|_| {}).await;
     let a = ana(&gw, &format!("tmid={LUNCH}")).await;
@@ -402,10 +402,10 @@ async fn an_unavailable_backend_is_502_in_the_dialect() {
         r#"{"success":false,"error":"Upstream unavailable [error-upstream-unavailable]","errorType":"error-upstream-unavailable"}"#
     );
 }
+matrix!(an_unavailable_backend_is_502_in_the_dialect);
 
 // ---- request id ---------------------------------------------------------------------------
 
-#[tokio::test]
 async fn request_id_is_echoed_or_generated() {
     let gw = Gw::default().await;
     let a =
@@ -425,10 +425,10 @@ async fn request_id_is_echoed_or_generated() {
     let b = ana(&gw, &format!("tmid={LUNCH}")).await;
     assert_ne!(b.header("x-request-id"), Some(generated));
 }
+matrix!(request_id_is_echoed_or_generated);
 
 // ---- later profiles (spec §7) -------------------------------------------------------------
 
-#[tokio::test]
 async fn profiles_change_the_401_body_and_validation() {
     let gw7 = Gw::start(|c| c.rocketchat.profile = RocketChatProfile::V7).await;
     let a = ana(&gw7, "").await;
@@ -473,3 +473,4 @@ async fn profiles_change_the_401_body_and_validation() {
         r#"{"success":false,"errorType":"error-invalid-params","error":"must NOT have fewer than 1 characters"}"#
     );
 }
+matrix!(profiles_change_the_401_body_and_validation);

@@ -2,6 +2,7 @@
 //! selfcommunity.md): exact bodies, paging, links, errors.
 
 use crate::common;
+use crate::matrix;
 
 use common::{golden, send, Answer, Gw};
 
@@ -44,7 +45,6 @@ fn link(gw: &Gw, a: &Answer, key: &str) -> Option<String> {
 
 // ---- exact bodies -------------------------------------------------------------------------
 
-#[tokio::test]
 async fn golden_group_thread_with_html_files_hidden_message() {
     let gw = Gw::start(|c| {
         c.selfcommunity.public_base_url = "https://community.example.com".into();
@@ -61,8 +61,8 @@ async fn golden_group_thread_with_html_files_hidden_message() {
     assert_eq!(g.status, 200, "{}", g.body);
     assert_eq!(ids(&g), ids(&a));
 }
+matrix!(golden_group_thread_with_html_files_hidden_message);
 
-#[tokio::test]
 async fn golden_direct_by_user_in_utc_offset() {
     let gw = Gw::start(|c| {
         c.selfcommunity.public_base_url = "https://community.example.com/legacy".into();
@@ -82,10 +82,10 @@ async fn golden_direct_by_user_in_utc_offset() {
     assert_eq!(a.json()["count"], 11);
     golden("selfcommunity/user_dana_offset_2.json", &a.body);
 }
+matrix!(golden_direct_by_user_in_utc_offset);
 
 // ---- slicing and paging -------------------------------------------------------------------
 
-#[tokio::test]
 async fn newest_first_slices_each_page_ascending() {
     let gw = Gw::start(|_| {}).await;
     let p0 = as_user(&gw, ANA, "thread=501&limit=10").await;
@@ -131,8 +131,8 @@ async fn newest_first_slices_each_page_ascending() {
         (200, Some(0))
     );
 }
+matrix!(newest_first_slices_each_page_ascending);
 
-#[tokio::test]
 async fn paging_values_never_fail_and_undefined_is_absent() {
     let gw = Gw::start(|_| {}).await;
     let a = as_user(
@@ -167,8 +167,8 @@ async fn paging_values_never_fail_and_undefined_is_absent() {
         );
     }
 }
+matrix!(paging_values_never_fail_and_undefined_is_absent);
 
-#[tokio::test]
 async fn links_follow_trusted_forwarded_headers_only() {
     let trusted = Gw::start(|c| {
         c.server.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
@@ -195,10 +195,10 @@ async fn links_follow_trusted_forwarded_headers_only() {
         assert_eq!(link(gw, &a, "next").as_deref(), Some(expected));
     }
 }
+matrix!(links_follow_trusted_forwarded_headers_only);
 
 // ---- errors -------------------------------------------------------------------------------
 
-#[tokio::test]
 async fn redirect_before_authentication_keeps_the_query() {
     let gw = Gw::start(|_| {}).await;
     let a = send(gw.get("/api/v2/pm?thread=501&x=%20a+b")).await;
@@ -212,8 +212,8 @@ async fn redirect_before_authentication_keeps_the_query() {
     let a = send(gw.http.post(gw.url("/api/v2/pm"))).await;
     assert_eq!((a.status, a.header("location")), (301, Some("/api/v2/pm/")));
 }
+matrix!(redirect_before_authentication_keeps_the_query);
 
-#[tokio::test]
 async fn authentication_errors() {
     let gw = Gw::start(|_| {}).await;
     let body = r#"{"detail":"Authentication credentials were not provided."}"#;
@@ -246,8 +246,8 @@ async fn authentication_errors() {
     .await;
     assert_eq!(a.status, 200);
 }
+matrix!(authentication_errors);
 
-#[tokio::test]
 async fn error_rows_over_http() {
     let gw = Gw::start(|_| {}).await;
     let cases: [(&str, &str, u16, &str); 7] = [
@@ -285,10 +285,10 @@ async fn error_rows_over_http() {
     assert_sc_headers(&a);
     golden("selfcommunity/error_405.json", &a.body);
 }
+matrix!(error_rows_over_http);
 
 // ---- snippets -----------------------------------------------------------------------------
 
-#[tokio::test]
 async fn snippets_newest_conversation_first() {
     let gw = Gw::start(|c| {
         c.selfcommunity.public_base_url = "https://community.example.com".into();
@@ -327,8 +327,8 @@ async fn snippets_newest_conversation_first() {
         "https://community.example.com/api/v2/pm/?before_message=1&limit=1&thread=undefined"
     );
 }
+matrix!(snippets_newest_conversation_first);
 
-#[tokio::test]
 async fn upstream_timeout_is_504() {
     let gw = Gw::start(|c| {
         c.fault.backend_delay_ms = 5_000;
@@ -339,8 +339,8 @@ async fn upstream_timeout_is_504() {
     assert_eq!(a.status, 504, "{}", a.body);
     golden("selfcommunity/error_504.json", &a.body);
 }
+matrix!(upstream_timeout_is_504);
 
-#[tokio::test]
 async fn head_is_get_without_body() {
     let gw = Gw::start(|_| {}).await;
     let a = send(
@@ -352,8 +352,8 @@ async fn head_is_get_without_body() {
     assert_eq!(a.status, 200);
     assert_eq!(a.body, "");
 }
+matrix!(head_is_get_without_body);
 
-#[tokio::test]
 async fn upstream_unavailable_is_503() {
     let gw = Gw::unavailable(|_| {}).await;
     let a = as_user(&gw, ANA, "thread=501").await;
@@ -361,10 +361,10 @@ async fn upstream_unavailable_is_503() {
     assert_sc_headers(&a);
     golden("selfcommunity/error_503.json", &a.body);
 }
+matrix!(upstream_unavailable_is_503);
 
 // ---- throttling (`[selfcommunity.rate_limit]`) --------------------------------------------
 
-#[tokio::test]
 async fn the_call_past_the_user_throttle_is_429_with_retry_after() {
     let gw = Gw::start(|c| {
         c.selfcommunity.rate_limit = Some(threadgate::config::SelfCommunityRateLimit {
@@ -404,8 +404,8 @@ async fn the_call_past_the_user_throttle_is_429_with_retry_after() {
     let a = as_user(&gw, PRIYA, "thread=503&limit=1").await;
     assert_eq!(a.status, 200);
 }
+matrix!(the_call_past_the_user_throttle_is_429_with_retry_after);
 
-#[tokio::test]
 async fn no_throttle_unless_configured() {
     let gw = Gw::default().await;
     for _ in 0..70 {
@@ -413,3 +413,4 @@ async fn no_throttle_unless_configured() {
         assert_eq!(a.status, 200);
     }
 }
+matrix!(no_throttle_unless_configured);

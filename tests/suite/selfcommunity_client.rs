@@ -5,6 +5,7 @@
 //! `target/` on first run).
 
 use crate::common;
+use crate::matrix;
 
 use common::{demo_ids, root, store_query, Gw};
 use std::path::{Path, PathBuf};
@@ -127,7 +128,6 @@ async fn expected_ids(room: &str) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test]
 async fn official_js_client_pages_threads_like_the_web_ui() {
     if let Err(missing) = tool_version("node") {
         panic!("{missing}");
@@ -174,3 +174,4 @@ async fn official_js_client_pages_threads_like_the_web_ui() {
     assert_eq!(result["snippets"]["count"], 2, "{result}");
     assert_eq!(result["snippets"]["results"], 2, "{result}");
 }
+matrix!(official_js_client_pages_threads_like_the_web_ui);

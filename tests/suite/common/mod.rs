@@ -2,6 +2,10 @@
 //! the demo data, a real HTTP client, golden files.
 #![allow(dead_code)]
 
+mod topology;
+
+pub use topology::*;
+
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use threadgate::backend::embedded::EmbeddedBackend;
@@ -83,6 +87,8 @@ pub struct Gw {
     pub base: String,
     pub admin: String,
     pub http: reqwest::Client,
+    /// The `threadgate backend` this gateway alone uses, stopped with it.
+    pub service: Option<threadgate::service::Running>,
 }
 
 impl Gw {
@@ -90,7 +96,8 @@ impl Gw {
     pub async fn start(tweak: impl FnOnce(&mut Config)) -> Gw {
         let mut config = test_config();
         tweak(&mut config);
-        let running = threadgate::server::start_with(config, demo_parts())
+        let parts = parts_for(&mut config).await;
+        let running = threadgate::server::start_with(config, parts)
             .await
             .expect("gateway starts");
         Gw::around(running)
@@ -99,16 +106,36 @@ impl Gw {
     /// A gateway in front of its own demo store, closed once the gateway has started: every
     /// backend call then fails as an unavailable upstream would.
     pub async fn unavailable(tweak: impl FnOnce(&mut Config)) -> Gw {
-        let seed = root().join("config/demo");
-        let store = Arc::new(
-            EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).expect("demo store"),
-        );
+        let store = private_store();
         let mut config = test_config();
         tweak(&mut config);
-        let parts = Parts {
-            auth: store.authenticator(),
-            backend: store.clone(),
-            ids: demo_ids(),
+        let parts = match Topology::current() {
+            Topology::Embedded => Parts {
+                auth: store.authenticator(),
+                backend: store.clone(),
+                ids: demo_ids(),
+            },
+            Topology::Http => {
+                let service = threadgate::service::start_with(
+                    &test_config(),
+                    threadgate::backend::Built {
+                        auth: store.authenticator(),
+                        backend: store.clone(),
+                    },
+                    any_port(),
+                )
+                .await
+                .expect("backend service starts");
+                use_service(&mut config, service.addr);
+                let parts = http_parts(&config).await;
+                let running = threadgate::server::start_with(config, parts)
+                    .await
+                    .expect("gateway starts");
+                store.close();
+                let mut gw = Gw::around(running);
+                gw.service = Some(service);
+                return gw;
+            }
         };
         let running = threadgate::server::start_with(config, parts)
             .await
@@ -126,6 +153,7 @@ impl Gw {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("client"),
+            service: None,
         }
     }
 
