@@ -217,3 +217,61 @@ fn two_new_maps_from_one_pins_directory_agree() {
         assert_eq!(all(&a, kind, 5000), all(&b, kind, 5000), "{kind:?}");
     }
 }
+
+/// A gateway over `threadgate backend` keeps its own map: the integers its SelfCommunity
+/// clients saw are the same after a restart (the map file reopened, no pins read again), and
+/// the same as a gateway over the embedded store shows (the golden files of both topologies).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_over_the_http_backend_keeps_its_integers_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("idmap.sqlite").display().to_string();
+    let ask = |pins: Option<String>| {
+        let file = file.clone();
+        async move {
+            let mut config = common::test_config();
+            common::use_service(&mut config, common::demo_service());
+            config.idmap.path = Some(file);
+            config.idmap.pins = pins;
+            // Paging links name one host both times (the ports differ).
+            config.selfcommunity.public_base_url = "http://gw".into();
+            let running = threadgate::server::start(config)
+                .await
+                .expect("gateway starts");
+            let body = reqwest::Client::new()
+                .get(format!(
+                    "http://{}/api/v2/pm/?thread=501&limit=50",
+                    running.addr
+                ))
+                .header(
+                    "Authorization",
+                    "Bearer tg_bearer_ana.lima_l3jtt175u58vgxn0",
+                )
+                .send()
+                .await
+                .expect("answer")
+                .text()
+                .await
+                .expect("body");
+            running.shutdown();
+            running.wait().await;
+            body
+        }
+    };
+    let first = ask(Some(
+        common::root().join("config/demo").display().to_string(),
+    ))
+    .await;
+    assert!(first.starts_with(r#"{"count":2286,"#), "{}", &first[..80]);
+    let again = ask(Some(String::new())).await;
+    let at = first
+        .bytes()
+        .zip(again.bytes())
+        .position(|(a, b)| a != b)
+        .unwrap_or(first.len().min(again.len()));
+    assert!(
+        first == again,
+        "the integers changed across a restart at byte {at}: {:?} / {:?}",
+        &first[at.saturating_sub(60)..(at + 40).min(first.len())],
+        &again[at.saturating_sub(60)..(at + 40).min(again.len())]
+    );
+}

@@ -18,4 +18,5 @@ mod rocketchat_ratelimit;
 mod rocketchat_thread;
 mod selfcommunity;
 mod selfcommunity_client;
+mod service;
 mod shutdown;
