@@ -77,3 +77,113 @@ fn syntax_errors_name_the_line() {
     assert!(err.starts_with("t.toml:"), "{err}");
     assert!(err.contains("line 2"), "{err}");
 }
+
+#[test]
+fn backend_is_tagged_by_kind_and_refuses_another_kinds_keys_by_name() {
+    let c = Config::parse(
+        "[backend]\nkind = \"http\"\nurl = \"http://127.0.0.1:7070\"\ntimeout_ms = 250\n",
+        "t.toml",
+        env(&[]),
+    )
+    .unwrap();
+    match &c.backend {
+        BackendConfig::Http(h) => {
+            assert_eq!(h.url, "http://127.0.0.1:7070");
+            assert_eq!(h.timeout_ms, 250);
+            assert_eq!(h.max_answer_bytes, 16 * 1024 * 1024);
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = Config::parse(
+        "[backend]\nkind = \"http\"\nurl = \"http://h\"\npath = \"x.sqlite\"\n",
+        "conf/t.toml",
+        env(&[]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "conf/t.toml: key `backend.path`: is a key of kind \"embedded\", not of kind \"http\""
+    );
+    let err = Config::parse("[backend]\nurl = \"http://h\"\n", "t.toml", env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("key `backend.url`: is a key of kind \"http\""),
+        "{err}"
+    );
+    let err = Config::parse("[backend]\nkind = \"nosql\"\n", "t.toml", env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("key `backend.kind`: unknown backend kind \"nosql\""),
+        "{err}"
+    );
+    let err = Config::parse(
+        "[backend]\nkind = \"http\"\npathh = 1\n",
+        "t.toml",
+        env(&[]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("key `backend.pathh`: unknown field `pathh`"),
+        "{err}"
+    );
+    let err = Config::parse(
+        "[backend]\nkind = \"embedded\"\nread_connections = \"many\"\n",
+        "t.toml",
+        env(&[]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("key `backend.read_connections`"), "{err}");
+}
+
+#[test]
+fn http_backend_keys_are_validated_and_never_carry_credentials() {
+    let bad = |text: &str| {
+        Config::parse(text, "t.toml", env(&[]))
+            .unwrap_err()
+            .to_string()
+    };
+    let err = bad("[backend]\nkind = \"http\"\n");
+    assert!(
+        err.contains("key `backend.url`: must be an absolute http(s) URL"),
+        "{err}"
+    );
+    let err = bad("[backend]\nkind = \"http\"\nurl = \"http://user:pw@h:1\"\n");
+    assert!(err.contains("must not carry credentials"), "{err}");
+    assert!(!err.contains("pw"), "{err}");
+    let err = bad("[backend]\nkind = \"http\"\nurl = \"http://h\"\ntimeout_ms = 0\n");
+    assert!(err.contains("key `backend.timeout_ms`"), "{err}");
+    // Switching the kind from the environment.
+    let c = Config::parse(
+        "",
+        "t.toml",
+        env(&[
+            ("THREADGATE_BACKEND__KIND", "http"),
+            ("THREADGATE_BACKEND__URL", "http://127.0.0.1:7070"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.backend.kind(), "http");
+}
+
+#[test]
+fn idmap_location_follows_the_store() {
+    let c = Config::parse("[backend]\npath = \":memory:\"\n", "t.toml", env(&[])).unwrap();
+    assert_eq!(c.idmap_path(), ":memory:");
+    assert_eq!(c.idmap_pins().unwrap().display().to_string(), "config/demo");
+    let c = Config::parse("[idmap]\npins = \"\"\n", "t.toml", env(&[])).unwrap();
+    assert_eq!(c.idmap_path(), DEFAULT_IDMAP_PATH);
+    assert_eq!(c.idmap_pins(), None);
+    let c = Config::parse(
+        "[backend]\nkind = \"http\"\nurl = \"http://h\"\n",
+        "t.toml",
+        env(&[]),
+    )
+    .unwrap();
+    assert_eq!(c.idmap_pins(), None);
+    assert_eq!(c.idmap_path(), DEFAULT_IDMAP_PATH);
+}
