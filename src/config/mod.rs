@@ -125,6 +125,12 @@ impl Config {
         if self.server.request_timeout_ms == 0 {
             return Err(bad("server.request_timeout_ms", "must be at least 1"));
         }
+        if self.server.header_read_timeout_ms == 0 {
+            return Err(bad("server.header_read_timeout_ms", "must be at least 1"));
+        }
+        if self.server.max_connections == 0 {
+            return Err(bad("server.max_connections", "must be at least 1"));
+        }
         if self.server.max_concurrent_requests == 0 {
             return Err(bad("server.max_concurrent_requests", "must be at least 1"));
         }

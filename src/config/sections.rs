@@ -31,6 +31,10 @@ pub struct ServerConfig {
     pub shutdown_grace_ms: u64,
     /// Requests declaring a larger body are refused with 413.
     pub max_body_bytes: u64,
+    /// A connection that has not sent a whole request head within this time is closed.
+    pub header_read_timeout_ms: u64,
+    /// Open client connections at most; further ones wait in the accept queue.
+    pub max_connections: usize,
     /// Peers (CIDR blocks) whose `X-Forwarded-For` / `X-Forwarded-Proto` /
     /// `X-Forwarded-Host` are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
@@ -45,6 +49,8 @@ impl Default for ServerConfig {
             max_concurrent_requests: 1024,
             shutdown_grace_ms: 10_000,
             max_body_bytes: 64 * 1024,
+            header_read_timeout_ms: 10_000,
+            max_connections: 10_000,
             trusted_proxies: Vec::new(),
         }
     }

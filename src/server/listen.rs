@@ -1,27 +1,127 @@
 //! Accept loops shared by the gateway and `threadgate backend`: HTTP/1.1 and HTTP/2 on one
-//! port, the peer address on every request, graceful drain on shutdown.
+//! port, the peer address on every request, bounded resources, and a drain that waits for
+//! requests in flight only.
+//!
+//! - A connection that has not sent a whole request head within `header_read_timeout` is
+//!   closed (HTTP/1.1).
+//! - At most `max_connections` are open; further ones wait in the kernel's accept queue
+//!   (counted in `threadgate_connections_waited_total`).
+//! - At shutdown the listener closes, every connection is told to finish (idle keep-alive
+//!   connections close at once), and the drain ends as soon as no request is in flight:
+//!   connections that are idle or have sent half a request are not waited for. Requests in
+//!   flight get the grace period.
 
+use super::metrics::Metrics;
 use super::PeerAddr;
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper::body::{Body, Frame, SizeHint};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::convert::Infallible;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify, Semaphore};
 use tower::{Service, ServiceExt};
 
-/// Serves `service` on every connection of `listener` until `stopped` changes, then stops
-/// accepting and gives open connections `grace` to finish their requests.
+/// What one listener allows.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub header_read_timeout: Duration,
+    pub max_connections: usize,
+    /// How long requests in flight may take to finish once shutdown begins.
+    pub grace: Duration,
+}
+
+impl Limits {
+    /// The `[server]` limits.
+    pub fn of(server: &crate::config::ServerConfig) -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_millis(server.header_read_timeout_ms),
+            max_connections: server.max_connections,
+            grace: Duration::from_millis(server.shutdown_grace_ms),
+        }
+    }
+}
+
+/// Requests whose answer has not been handed to the connection yet.
+#[derive(Default)]
+struct InFlight {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+/// One request in flight; the count drops when the answer's body has been sent (or dropped).
+struct Ticket(Arc<InFlight>);
+
+impl Ticket {
+    fn new(tracker: &Arc<InFlight>) -> Ticket {
+        tracker.count.fetch_add(1, Ordering::AcqRel);
+        Ticket(tracker.clone())
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl InFlight {
+    /// Resolves once no request is in flight.
+    async fn drained(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// An answer body that holds its request's [`Ticket`] until hyper has taken the last frame.
+pub struct Tracked {
+    inner: Full<Bytes>,
+    _ticket: Ticket,
+}
+
+impl Body for Tracked {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Serves `service` on every connection of `listener` until `stopped` changes, then drains.
 pub async fn serve<S>(
     listener: TcpListener,
     service: S,
     mut stopped: watch::Receiver<bool>,
-    grace: Duration,
+    limits: Limits,
+    metrics: Arc<Metrics>,
 ) where
     S: Service<
             http::Request<hyper::body::Incoming>,
@@ -33,7 +133,13 @@ pub async fn serve<S>(
     S::Future: Send + 'static,
 {
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let in_flight = Arc::new(InFlight::default());
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -47,27 +153,67 @@ pub async fn serve<S>(
             },
             _ = stopped.changed() => break,
         };
+        // At the limit, this connection waits for a slot, and the ones after it wait in the
+        // kernel's accept queue.
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                metrics.connection_waited();
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => match slot {
+                        Ok(slot) => slot,
+                        Err(_) => break,
+                    },
+                    _ = stopped.changed() => break,
+                }
+            }
+        };
         let _ = stream.set_nodelay(true);
         let service = service.clone();
+        let tracker = in_flight.clone();
         let svc = tower::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
             req.extensions_mut().insert(PeerAddr(peer));
-            service.clone().oneshot(req)
+            let ticket = Ticket::new(&tracker);
+            let answer = service.clone().oneshot(req);
+            async move {
+                let resp = answer.await?;
+                Ok::<_, Infallible>(resp.map(|inner| Tracked {
+                    inner,
+                    _ticket: ticket,
+                }))
+            }
         });
         let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
         let conn = graceful.watch(conn.into_owned());
+        let metrics = metrics.clone();
+        metrics.connection_opened();
         tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
+            metrics.connection_closed();
+            drop(slot);
         });
     }
     drop(listener);
+    drain(graceful, &in_flight, limits.grace).await;
+}
+
+/// Waits until every connection has finished, or no request is in flight any more, or the
+/// grace period is over, whichever comes first.
+async fn drain(graceful: GracefulShutdown, in_flight: &InFlight, grace: Duration) {
     tracing::info!(
         grace_ms = grace.as_millis() as u64,
-        "shutting down: draining connections"
+        in_flight = in_flight.count.load(Ordering::Acquire),
+        "shutting down: draining requests in flight"
     );
     tokio::select! {
         _ = graceful.shutdown() => tracing::info!("all connections drained"),
+        _ = in_flight.drained() => {
+            // Give the last answers a moment to leave the socket buffers.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            tracing::info!("no request in flight: closing the remaining connections");
+        }
         _ = tokio::time::sleep(grace) => tracing::warn!("grace period over: closing remaining connections"),
     }
 }
@@ -78,7 +224,11 @@ where
     F: Fn(http::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<http::Response<Full<Bytes>>, Infallible>> + Send + 'static,
 {
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(10));
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(conn) => conn,
@@ -88,8 +238,7 @@ where
                 continue;
             }
         };
-        let handle = handle.clone();
-        let svc = hyper::service::service_fn(handle);
+        let svc = hyper::service::service_fn(handle.clone());
         let builder = builder.clone();
         tokio::spawn(async move {
             let _ = builder.serve_connection(TokioIo::new(stream), svc).await;

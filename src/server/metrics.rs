@@ -1,7 +1,8 @@
 //! Prometheus metrics of the gateway, rendered in text format on the admin listener.
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 use std::time::Duration;
 
@@ -16,6 +17,8 @@ pub struct Metrics {
     request_duration: HistogramVec,
     backend_duration: HistogramVec,
     in_flight: IntGauge,
+    open_connections: IntGauge,
+    connections_waited: IntCounter,
 }
 
 impl Metrics {
@@ -51,13 +54,25 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(request_duration.clone()))?;
         registry.register(Box::new(backend_duration.clone()))?;
+        let open_connections = IntGauge::new(
+            "threadgate_open_connections",
+            "Client connections open on the API listener.",
+        )?;
+        let connections_waited = IntCounter::new(
+            "threadgate_connections_waited_total",
+            "Connections that waited in the accept queue because server.max_connections were open.",
+        )?;
         registry.register(Box::new(in_flight.clone()))?;
+        registry.register(Box::new(open_connections.clone()))?;
+        registry.register(Box::new(connections_waited.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             request_duration,
             backend_duration,
             in_flight,
+            open_connections,
+            connections_waited,
         })
     }
 
@@ -74,6 +89,19 @@ impl Metrics {
         self.request_duration
             .with_label_values(&[dialect, route])
             .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn connection_opened(&self) {
+        self.open_connections.inc();
+    }
+
+    pub fn connection_closed(&self) {
+        self.open_connections.dec();
+    }
+
+    /// A connection waits for a free slot (the limit is reached).
+    pub fn connection_waited(&self) {
+        self.connections_waited.inc();
     }
 
     pub fn backend_call(&self, backend: &str, operation: &str, ok: bool, elapsed: Duration) {

@@ -246,8 +246,9 @@ async fn run(
 }
 
 async fn serve_api(gw: Arc<Gateway>, listener: TcpListener, stopped: watch::Receiver<bool>) {
-    let grace = Duration::from_millis(gw.config.server.shutdown_grace_ms);
-    listen::serve(listener, stack::build(gw), stopped, grace).await;
+    let limits = listen::Limits::of(&gw.config.server);
+    let metrics = gw.metrics.clone();
+    listen::serve(listener, stack::build(gw), stopped, limits, metrics).await;
 }
 
 /// Serves the admin listener until the gateway's task ends (it is aborted then).

@@ -106,8 +106,8 @@ pub async fn start_with(
     tracing::info!(%addr, listener = "canonical", secret = state.secret.is_some(), "listening");
     tracing::info!(addr = %admin_addr, listener = "admin", "listening");
     let (stop, stopped) = watch::channel(false);
-    let grace = Duration::from_millis(config.server.shutdown_grace_ms);
-    let task = tokio::spawn(run(state.clone(), api, admin_listener, stopped, grace));
+    let limits = listen::Limits::of(&config.server);
+    let task = tokio::spawn(run(state.clone(), api, admin_listener, stopped, limits));
     Ok(Running {
         addr,
         admin_addr,
@@ -132,7 +132,7 @@ async fn run(
     api: TcpListener,
     admin_listener: TcpListener,
     stopped: watch::Receiver<bool>,
-    grace: Duration,
+    limits: listen::Limits,
 ) {
     let prober = tokio::spawn(
         state
@@ -147,7 +147,7 @@ async fn run(
     }));
     let handle = state.clone();
     let service = tower::service_fn(move |req| handler::handle(handle.clone(), req));
-    listen::serve(api, service, stopped, grace).await;
+    listen::serve(api, service, stopped, limits, state.metrics.clone()).await;
     prober.abort();
     admin_task.abort();
     tracing::info!("stopped");

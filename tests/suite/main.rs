@@ -8,6 +8,7 @@ mod common;
 mod embedded_plan;
 mod gateway;
 mod idmap;
+mod limits;
 mod import;
 mod quip;
 mod quip_client;

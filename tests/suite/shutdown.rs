@@ -145,7 +145,7 @@ backend_delay_ms = 1500
     let pid = proc.child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
-    proc.wait_for("shutting down: draining connections", |_| true);
+    proc.wait_for("shutting down: draining requests in flight", |_| true);
 
     let ready = http
         .get(format!("http://{admin}/readyz"))
