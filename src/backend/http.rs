@@ -23,7 +23,7 @@ use crate::config::HttpBackendConfig;
 use crate::protocol::{self, Decoded, WireError};
 use http::StatusCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One protocol endpoint: its base URL, the pooled client and the bounds.
 struct Client {
@@ -106,11 +106,14 @@ impl Client {
         if budget.is_zero() {
             return Err(Error::BackendTimeout);
         }
+        let deadline = Instant::now() + budget;
         let work = async {
             match self.attempt(path, body.clone(), ctx, budget).await {
                 Err(Failure::Connect(e)) => {
                     tracing::warn!(backend = %self.label, error = %e, "backend connection failed, retrying once");
-                    self.attempt(path, body, ctx, budget).await
+                    // The retry carries what is left of the budget, not the whole of it.
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    self.attempt(path, body, ctx, left).await
                 }
                 other => other,
             }
