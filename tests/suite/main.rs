@@ -7,6 +7,7 @@ mod check_config;
 mod common;
 mod embedded_plan;
 mod gateway;
+mod http_faults;
 mod idmap;
 mod limits;
 mod import;
