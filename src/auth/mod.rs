@@ -9,6 +9,10 @@
 //!   ([`crate::backend::embedded::EmbeddedBackend::authenticator`]);
 //! - the canonical protocol's `POST /v1/authenticate` ([`crate::backend::http`]).
 
+mod cache;
+
+pub use cache::CachedAuthenticator;
+
 use crate::backend::{BoxFuture, QueryContext};
 use crate::canonical::{Credential, Error, Principal};
 use crate::server::metrics::Metrics;

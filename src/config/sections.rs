@@ -11,6 +11,7 @@ pub struct Config {
     /// Read by [`Config::parse`] through [`BackendConfig::from_value`] (a tagged section).
     #[serde(skip_deserializing)]
     pub backend: BackendConfig,
+    pub auth: AuthConfig,
     pub idmap: IdMapConfig,
     pub backend_service: BackendServiceConfig,
     pub fault: FaultConfig,
@@ -155,6 +156,26 @@ impl Default for HttpBackendConfig {
             max_idle_connections: 64,
             token_file: String::new(),
             max_answer_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[auth]`: the gateway's authentication phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// How long a verified credential is trusted without asking the identity store again;
+    /// 0 = ask every time. A token revoked in the store still works for at most this long.
+    pub cache_ttl_ms: u64,
+    /// Verified credentials kept at most.
+    pub cache_entries: usize,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            cache_ttl_ms: 30_000,
+            cache_entries: 10_000,
         }
     }
 }

@@ -19,6 +19,7 @@ pub struct Metrics {
     in_flight: IntGauge,
     open_connections: IntGauge,
     connections_waited: IntCounter,
+    auth_cache: IntCounterVec,
 }
 
 impl Metrics {
@@ -62,6 +63,14 @@ impl Metrics {
             "threadgate_connections_waited_total",
             "Connections that waited in the accept queue because server.max_connections were open.",
         )?;
+        let auth_cache = IntCounterVec::new(
+            Opts::new(
+                "threadgate_auth_cache_total",
+                "Authentications answered from the verified-credential cache (hit) or asked of the identity store (miss).",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(auth_cache.clone()))?;
         registry.register(Box::new(in_flight.clone()))?;
         registry.register(Box::new(open_connections.clone()))?;
         registry.register(Box::new(connections_waited.clone()))?;
@@ -73,6 +82,7 @@ impl Metrics {
             in_flight,
             open_connections,
             connections_waited,
+            auth_cache,
         })
     }
 
@@ -102,6 +112,12 @@ impl Metrics {
     /// A connection waits for a free slot (the limit is reached).
     pub fn connection_waited(&self) {
         self.connections_waited.inc();
+    }
+
+    pub fn auth_cache(&self, hit: bool) {
+        self.auth_cache
+            .with_label_values(&[if hit { "hit" } else { "miss" }])
+            .inc();
     }
 
     pub fn backend_call(&self, backend: &str, operation: &str, ok: bool, elapsed: Duration) {

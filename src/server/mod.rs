@@ -9,7 +9,7 @@ pub mod pipeline;
 pub mod router;
 pub mod stack;
 
-use crate::auth::{Authenticator, TimedAuthenticator};
+use crate::auth::{Authenticator, CachedAuthenticator, TimedAuthenticator};
 use crate::backend::{fault::Delayed, timed::Timed, Backend};
 use crate::config::{BackendConfig, Config};
 use crate::dialect::{rocketchat::RocketChat, DialectFace};
@@ -53,8 +53,16 @@ impl Gateway {
         let metrics = Arc::new(Metrics::new()?);
         let label = parts.backend.label().to_owned();
         let backend = decorate(&config, parts.backend, &metrics);
-        let auth: Arc<dyn Authenticator> =
+        let mut auth: Arc<dyn Authenticator> =
             Arc::new(TimedAuthenticator::new(parts.auth, metrics.clone(), &label));
+        if config.auth.cache_ttl_ms > 0 {
+            auth = Arc::new(CachedAuthenticator::new(
+                auth,
+                Duration::from_millis(config.auth.cache_ttl_ms),
+                config.auth.cache_entries,
+                metrics.clone(),
+            ));
+        }
         Ok(Gateway {
             router: Router::new(dialects(&config, &parts.ids)),
             metrics,
