@@ -148,8 +148,15 @@ fn examples() -> Vec<String> {
     out
 }
 
+/// With `PRINT_EXAMPLES=1` (and `--nocapture`) the examples are printed, to paste into the
+/// document after a change of the wire format.
 #[test]
 fn every_example_is_in_the_document() {
+    if std::env::var_os("PRINT_EXAMPLES").is_some() {
+        for example in examples() {
+            println!("{example}\n");
+        }
+    }
     for example in examples() {
         assert!(
             DOC.contains(&example),
@@ -166,14 +173,5 @@ fn every_error_kind_is_documented() {
         let Decoded::Canonical(e) = &d else { continue };
         let body = encode_error(e);
         assert_eq!(decode_error(error_status(e).as_u16(), &body), Ok(d.clone()));
-    }
-}
-
-/// `cargo test --lib protocol::tests::docs::print -- --ignored --nocapture` prints them.
-#[test]
-#[ignore]
-fn print() {
-    for example in examples() {
-        println!("{example}\n");
     }
 }
