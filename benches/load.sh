@@ -162,11 +162,12 @@ EOF
 
 [backend]
 kind = "embedded"
-path = ":memory:"
+# A file store, as shipped: in-memory stores share one page cache and serialise their readers.
+path = "$TMP/gateway-store.sqlite"
 seed = "$DEMO"
 
 [idmap]
-path = ":memory:"
+path = "$TMP/gateway-idmap.sqlite"
 EOF
 } >"$TMP/gateway-embedded.toml"
 
@@ -179,7 +180,7 @@ level = "warn"
 
 [backend]
 kind = "embedded"
-path = ":memory:"
+path = "$TMP/backend-store.sqlite"
 seed = "$DEMO"
 
 [backend_service]
@@ -196,7 +197,7 @@ kind = "http"
 url = "http://127.0.0.1:$3"
 
 [idmap]
-path = ":memory:"
+path = "$TMP/gateway-http-idmap.sqlite"
 pins = "$DEMO"
 EOF
 }
