@@ -31,6 +31,50 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify, Semaphore};
 use tower::{Service, ServiceExt};
 
+/// A running process's listeners (the gateway's, or `threadgate backend`'s): the bound
+/// addresses, the state they serve, and the handle to stop them.
+pub struct Running<S> {
+    pub addr: std::net::SocketAddr,
+    pub admin_addr: std::net::SocketAddr,
+    pub state: Arc<S>,
+    health: Arc<super::health::Health>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl<S> Running<S> {
+    pub fn new(
+        addrs: (std::net::SocketAddr, std::net::SocketAddr),
+        state: Arc<S>,
+        health: Arc<super::health::Health>,
+        stop: watch::Sender<bool>,
+        task: tokio::task::JoinHandle<()>,
+    ) -> Running<S> {
+        Running {
+            addr: addrs.0,
+            admin_addr: addrs.1,
+            state,
+            health,
+            stop,
+            task,
+        }
+    }
+
+    /// Begins graceful shutdown: `/readyz` answers 503 at once, the listener stops
+    /// accepting, requests in flight get `server.shutdown_grace_ms` to finish.
+    pub fn shutdown(&self) {
+        self.health.begin_shutdown();
+        let _ = self.stop.send(true);
+    }
+
+    /// Waits until the listeners have stopped (after [`Running::shutdown`]).
+    pub async fn wait(self) {
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "listener task failed");
+        }
+    }
+}
+
 /// What one listener allows.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -22,7 +22,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// Everything a request may use, shared by all connections.
 pub struct Gateway {
@@ -167,30 +166,8 @@ pub fn dialects(config: &Config, ids: &Arc<crate::idmap::IdMap>) -> Vec<Arc<dyn 
     ]
 }
 
-/// A running gateway: its bound addresses and the handle to stop it.
-pub struct Running {
-    pub addr: SocketAddr,
-    pub admin_addr: SocketAddr,
-    pub gateway: Arc<Gateway>,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl Running {
-    /// Begins graceful shutdown: `/readyz` answers 503 at once, the API listener stops
-    /// accepting, in-flight requests get `server.shutdown_grace_ms` to finish.
-    pub fn shutdown(&self) {
-        self.gateway.health.begin_shutdown();
-        let _ = self.stop.send(true);
-    }
-
-    /// Waits until the gateway has stopped (after [`Running::shutdown`]).
-    pub async fn wait(self) {
-        if let Err(e) = self.task.await {
-            tracing::error!(error = %e, "gateway task failed");
-        }
-    }
-}
+/// A running gateway: its bound addresses, its shared state and the handle to stop it.
+pub type Running = listen::Running<Gateway>;
 
 /// Opens the backend and the id map, and starts both listeners.
 pub async fn start(config: Config) -> Result<Running, StartError> {
@@ -226,13 +203,14 @@ pub async fn start_with(config: Config, parts: Parts) -> Result<Running, StartEr
 
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(run(gateway.clone(), api, admin, stopped));
-    Ok(Running {
-        addr,
-        admin_addr,
+    let health = gateway.health.clone();
+    Ok(Running::new(
+        (addr, admin_addr),
         gateway,
+        health,
         stop,
         task,
-    })
+    ))
 }
 
 async fn run(

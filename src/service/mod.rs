@@ -18,7 +18,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 /// Everything a protocol request may use.
 pub struct State {
@@ -42,30 +41,8 @@ pub struct Addresses {
     pub admin_listen: SocketAddr,
 }
 
-/// A running service: its bound addresses and the handle to stop it.
-pub struct Running {
-    pub addr: SocketAddr,
-    pub admin_addr: SocketAddr,
-    pub state: Arc<State>,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl Running {
-    /// Begins graceful shutdown: `/readyz` answers 503, no new connections, requests under
-    /// way get `server.shutdown_grace_ms`.
-    pub fn shutdown(&self) {
-        self.state.health.begin_shutdown();
-        let _ = self.stop.send(true);
-    }
-
-    /// Waits until the service has stopped (after [`Running::shutdown`]).
-    pub async fn wait(self) {
-        if let Err(e) = self.task.await {
-            tracing::error!(error = %e, "backend service task failed");
-        }
-    }
-}
+/// A running service: its bound addresses, its state and the handle to stop it.
+pub type Running = listen::Running<State>;
 
 /// Opens the store `[backend]` describes and serves it.
 pub async fn start(config: &Config, at: Addresses) -> Result<Running, StartError> {
@@ -108,13 +85,8 @@ pub async fn start_with(
     let (stop, stopped) = watch::channel(false);
     let limits = listen::Limits::of(&config.server);
     let task = tokio::spawn(run(state.clone(), api, admin_listener, stopped, limits));
-    Ok(Running {
-        addr,
-        admin_addr,
-        state,
-        stop,
-        task,
-    })
+    let health = state.health.clone();
+    Ok(Running::new((addr, admin_addr), state, health, stop, task))
 }
 
 async fn bind(which: &'static str, addr: SocketAddr) -> Result<TcpListener, StartError> {

@@ -54,7 +54,7 @@ async fn admin_listener_answers_liveness_readiness_and_metrics() {
     assert_eq!(m.status, 200);
     assert!(m.header("content-type").unwrap().starts_with("text/plain"));
     // The backend's label: `embedded`, or `http:<host>:<port>` of the backend service.
-    let label = gw.running.gateway.backend.label().to_owned();
+    let label = gw.running.state.backend.label().to_owned();
     for needle in [
         r#"threadgate_requests_total{dialect="rocketchat",route="chat.getThreadMessages",status="200"} 1"#.to_owned(),
         r#"threadgate_requests_total{dialect="rocketchat",route="chat.getThreadMessages",status="401"} 1"#.to_owned(),
