@@ -277,14 +277,7 @@ impl Backend for HttpBackend {
 
     /// What the canonical protocol carries: everything the model asks for.
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            offset_paging: true,
-            totals: true,
-            cursors: true,
-            direct_by_peer: true,
-            replies: true,
-            groups: true,
-        }
+        Capabilities::ALL
     }
 
     fn query<'a>(

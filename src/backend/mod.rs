@@ -34,6 +34,18 @@ pub struct Capabilities {
     pub groups: bool,
 }
 
+impl Capabilities {
+    /// Everything the canonical model can ask for.
+    pub const ALL: Capabilities = Capabilities {
+        offset_paging: true,
+        totals: true,
+        cursors: true,
+        direct_by_peer: true,
+        replies: true,
+        groups: true,
+    };
+}
+
 /// What a call carries besides the query: who asked (for logs and propagation) and by when
 /// the answer is needed.
 #[derive(Debug, Clone, Default)]

@@ -253,14 +253,7 @@ impl Backend for EmbeddedBackend {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            offset_paging: true,
-            totals: true,
-            cursors: true,
-            direct_by_peer: true,
-            replies: true,
-            groups: true,
-        }
+        Capabilities::ALL
     }
 
     fn query<'a>(
