@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tower::{Service, ServiceExt};
 
 /// A running process's listeners (the gateway's, or `threadgate backend`'s): the bound
@@ -197,20 +197,8 @@ pub async fn serve<S>(
             },
             _ = stopped.changed() => break,
         };
-        // At the limit, this connection waits for a slot, and the ones after it wait in the
-        // kernel's accept queue.
-        let slot = match slots.clone().try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(_) => {
-                metrics.connection_waited();
-                tokio::select! {
-                    slot = slots.clone().acquire_owned() => match slot {
-                        Ok(slot) => slot,
-                        Err(_) => break,
-                    },
-                    _ = stopped.changed() => break,
-                }
-            }
+        let Some(slot) = admit(&slots, &mut stopped, &metrics).await else {
+            break;
         };
         let _ = stream.set_nodelay(true);
         let service = service.clone();
@@ -241,6 +229,23 @@ pub async fn serve<S>(
     }
     drop(listener);
     drain(graceful, &in_flight, limits.grace).await;
+}
+
+/// A slot for one more connection. At the limit, the connection just accepted waits for one,
+/// and the ones after it wait in the kernel's accept queue. `None` once shutdown begins.
+async fn admit(
+    slots: &Arc<Semaphore>,
+    stopped: &mut watch::Receiver<bool>,
+    metrics: &Metrics,
+) -> Option<OwnedSemaphorePermit> {
+    if let Ok(slot) = slots.clone().try_acquire_owned() {
+        return Some(slot);
+    }
+    metrics.connection_waited();
+    tokio::select! {
+        slot = slots.clone().acquire_owned() => slot.ok(),
+        _ = stopped.changed() => None,
+    }
 }
 
 /// Waits until every connection has finished, or no request is in flight any more, or the
