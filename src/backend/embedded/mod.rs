@@ -237,6 +237,13 @@ impl EmbeddedBackend {
         })
     }
 
+    /// Answers `query` on the calling thread, outside any runtime: what
+    /// [`Backend::query`] does minus the blocking-task hop. For benchmarks and tools; do not
+    /// call it on an async thread.
+    pub fn query_blocking(&self, query: &ThreadQuery) -> Result<Page, Error> {
+        self.readers.run_here(|conn| query::run(conn, query))
+    }
+
     /// Refuses further queries (`BackendUnavailable`); queries under way finish.
     pub fn close(&self) {
         self.readers.close();
