@@ -9,6 +9,7 @@ mod auth;
 mod import;
 mod pool;
 mod query;
+mod rows;
 mod schema;
 mod seed;
 pub mod sql;
