@@ -3,6 +3,7 @@
 //!
 //! Three pages of the demo seed, as the endpoints ask for them:
 //! - `thread`: Rocket.Chat `chat.getThreadMessages?tmid=LscqGbTLCzXQhjg4m` (50 replies);
+//! - `short`: the same endpoint for a thread shorter than a page (`n5ntWSW7cMGu8ddC3`, 6);
 //! - `dm`: Rocket.Chat `dm.history?roomId=wnWPgRuQDB3TzxiZq` (ana.lima with kenji.sato);
 //! - `pm`: SelfCommunity `/api/v2/pm/?user=<kenji>` (same room, 20 newest).
 //!
@@ -11,7 +12,7 @@
 //! Instructions per page (deterministic), with valgrind:
 //! `EMBEDDED_PAGE_ITERS=100 valgrind --tool=callgrind --toggle-collect='*embedded_page*measured*'
 //! target/release/deps/embedded_page-<hash>` then divide `Collected` by 100 per case
-//! (`EMBEDDED_PAGE_CASE=thread|dm|pm` runs one case only).
+//! (`EMBEDDED_PAGE_CASE=thread|short|dm|pm` runs one case only).
 
 use criterion::{black_box, Criterion};
 use std::path::Path;
@@ -29,6 +30,7 @@ struct Fixture {
     store: EmbeddedBackend,
     ids: IdMap,
     thread: ThreadQuery,
+    short: ThreadQuery,
     dm: ThreadQuery,
     pm: ThreadQuery,
 }
@@ -41,16 +43,23 @@ fn ana() -> Principal {
     }
 }
 
-fn fixture() -> Fixture {
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo");
-    let store = EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).expect("demo store");
-    let mut thread = ThreadQuery::new(ana(), Target::Replies("LscqGbTLCzXQhjg4m".to_owned()));
-    thread.order = Order::Ascending;
-    thread.slice = Slice::Offset {
+/// What `chat.getThreadMessages?tmid=..` asks for.
+fn thread_query(tmid: &str) -> ThreadQuery {
+    let mut q = ThreadQuery::new(ana(), Target::Replies(tmid.to_owned()));
+    q.order = Order::Ascending;
+    q.slice = Slice::Offset {
         offset: 0,
         limit: Some(50),
     };
-    thread.want_total = true;
+    q.want_total = true;
+    q
+}
+
+fn fixture() -> Fixture {
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo");
+    let store = EmbeddedBackend::open_and_seed(":memory:", 1, Some(&seed)).expect("demo store");
+    let thread = thread_query("LscqGbTLCzXQhjg4m");
+    let short = thread_query("n5ntWSW7cMGu8ddC3");
     let params = parse_params(Some("roomId=wnWPgRuQDB3TzxiZq")).expect("dm params");
     let dm = dm_query(ana(), params, NOW_USEC, 1000);
     let mut pm = ThreadQuery::new(
@@ -72,18 +81,28 @@ fn fixture() -> Fixture {
         store,
         ids: IdMap::in_memory().expect("id map"),
         thread,
+        short,
         dm,
         pm,
     }
 }
 
-#[inline(never)]
-fn thread_page(f: &Fixture) -> Vec<u8> {
-    let page = f.store.query_blocking(&f.thread).expect("thread page");
+fn rocketchat_thread(f: &Fixture, q: &ThreadQuery) -> Vec<u8> {
+    let page = f.store.query_blocking(q).expect("thread page");
     let mut out = Vec::new();
     let total = page.total.unwrap_or(0);
     encode_thread_page(&mut out, &page.messages, 0, total);
     out
+}
+
+#[inline(never)]
+fn thread_page(f: &Fixture) -> Vec<u8> {
+    rocketchat_thread(f, &f.thread)
+}
+
+#[inline(never)]
+fn short_page(f: &Fixture) -> Vec<u8> {
+    rocketchat_thread(f, &f.short)
 }
 
 #[inline(never)]
@@ -117,7 +136,12 @@ fn pm_page(f: &Fixture) -> Vec<u8> {
 }
 
 type Case = (&'static str, fn(&Fixture) -> Vec<u8>);
-const CASES: [Case; 3] = [("thread", thread_page), ("dm", dm_page), ("pm", pm_page)];
+const CASES: [Case; 4] = [
+    ("thread", thread_page),
+    ("short", short_page),
+    ("dm", dm_page),
+    ("pm", pm_page),
+];
 
 /// The loop valgrind counts (`--toggle-collect='*embedded_page*measured*'`).
 #[inline(never)]

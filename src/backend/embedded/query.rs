@@ -197,6 +197,16 @@ fn bound_position(conn: &Connection, room_id: &str, id: &str) -> Result<Option<P
     })
 }
 
+/// The total of an offset page that ended before its limit: the offset plus what it holds,
+/// without counting again (`None` when the page is full, or empty past the first row).
+fn total_of_short_page(slice: &Slice, len: usize) -> Option<u64> {
+    let Slice::Offset { offset, limit } = slice else {
+        return None;
+    };
+    let short = limit.map_or(true, |l| (len as u64) < u64::from(l));
+    (short && (len > 0 || *offset == 0)).then(|| offset.saturating_add(len as u64))
+}
+
 /// Answers `q` on `conn`.
 pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
     if q.target == Target::Conversations {
@@ -272,15 +282,17 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
         offset,
     };
     let messages = select(conn, &shape, &values, &room)?;
-    let total = if q.want_total {
+    let total = if !q.want_total {
+        None
+    } else if let Some(n) = total_of_short_page(&q.slice, messages.len()) {
+        Some(n)
+    } else {
         let count_shape = Shape {
             output: Output::Count,
             cursor: false,
             ..shape
         };
         Some(count(conn, &count_shape, &values)?)
-    } else {
-        None
     };
     let unreads = match &q.unreads {
         Some(window) => Some(unreads(conn, &shape, &values, window, &messages, &room)?),
@@ -466,4 +478,26 @@ fn count(conn: &Connection, shape: &Shape, values: &Values) -> Result<u64, Error
         .query_row(bind(&statement).as_slice(), |r| r.get(0))
         .map_err(db_error)?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod short_page_tests {
+    use super::{total_of_short_page, Slice};
+
+    #[test]
+    fn only_a_page_that_ended_early_knows_its_total() {
+        let offset = |offset, limit| Slice::Offset { offset, limit };
+        assert_eq!(total_of_short_page(&offset(0, Some(50)), 6), Some(6));
+        assert_eq!(total_of_short_page(&offset(0, Some(50)), 0), Some(0));
+        assert_eq!(total_of_short_page(&offset(40, Some(50)), 6), Some(46));
+        assert_eq!(total_of_short_page(&offset(0, None), 120), Some(120));
+        // Full: more may follow. Empty past the start: the offset may overshoot.
+        assert_eq!(total_of_short_page(&offset(0, Some(50)), 50), None);
+        assert_eq!(total_of_short_page(&offset(60, Some(50)), 0), None);
+        let cursor = Slice::Cursor {
+            after: None,
+            limit: 50,
+        };
+        assert_eq!(total_of_short_page(&cursor, 6), None);
+    }
 }
