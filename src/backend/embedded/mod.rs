@@ -9,6 +9,7 @@ mod auth;
 mod import;
 mod pool;
 mod query;
+mod rows;
 mod schema;
 mod seed;
 pub mod sql;
@@ -235,6 +236,13 @@ impl EmbeddedBackend {
         Arc::new(TokenTable {
             readers: Arc::clone(&self.readers),
         })
+    }
+
+    /// Answers `query` on the calling thread, outside any runtime: what
+    /// [`Backend::query`] does minus the blocking-task hop. For benchmarks and tools; do not
+    /// call it on an async thread.
+    pub fn query_blocking(&self, query: &ThreadQuery) -> Result<Page, Error> {
+        self.readers.run_here(|conn| query::run(conn, query))
     }
 
     /// Refuses further queries (`BackendUnavailable`); queries under way finish.

@@ -56,6 +56,19 @@ impl ReadPool {
         })
     }
 
+    /// Runs `work` on a read connection on the calling thread (benchmarks: no runtime, no
+    /// thread hop; the connection must be idle).
+    pub(super) fn run_here<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let checkout = self.checkout()?;
+        match checkout.conn.as_ref() {
+            Some(conn) => work(conn),
+            None => Err(Error::Internal("read pool: empty checkout".into())),
+        }
+    }
+
     /// Runs `work` on a read connection on a blocking thread.
     pub(super) async fn run<T, F>(self: &Arc<Self>, work: F) -> Result<T, Error>
     where

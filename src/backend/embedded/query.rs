@@ -1,14 +1,14 @@
 //! Answering a [`ThreadQuery`] on one read connection: resolve the target and check access
 //! with primary-key lookups, then one statement for the page and one for the total.
 
+use super::rows::{message_from_row, Users};
 use super::sql::{self, Output, Position, Scope, Shape, Values};
 use super::{db_error, direct_key, parse_room_kind};
 use crate::canonical::{
-    Access, Annotation, Attachment, ConversationInfo, DiffGroup, Error, IdBound, KindFilter,
-    Message, MessageKind, MessageStatus, Order, Page, Reaction, Resource, RoomKind, Slice, Target,
-    ThreadQuery, ThreadSummary, Unreads, UnreadsWindow, User, UserRef,
+    Access, ConversationInfo, Error, IdBound, KindFilter, Message, Order, Page, Resource, RoomKind,
+    Slice, Target, ThreadQuery, Unreads, UnreadsWindow, UserRef,
 };
-use rusqlite::{Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{Connection, OptionalExtension, ToSql};
 
 /// A room a query reads.
 struct Room {
@@ -197,6 +197,16 @@ fn bound_position(conn: &Connection, room_id: &str, id: &str) -> Result<Option<P
     })
 }
 
+/// The total of an offset page that ended before its limit: the offset plus what it holds,
+/// without counting again (`None` when the page is full, or empty past the first row).
+fn total_of_short_page(slice: &Slice, len: usize) -> Option<u64> {
+    let Slice::Offset { offset, limit } = slice else {
+        return None;
+    };
+    let short = limit.map_or(true, |l| (len as u64) < u64::from(l));
+    (short && (len > 0 || *offset == 0)).then(|| offset.saturating_add(len as u64))
+}
+
 /// Answers `q` on `conn`.
 pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
     if q.target == Target::Conversations {
@@ -271,20 +281,21 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
         limit,
         offset,
     };
-    let group_id = room.group_id.as_deref();
-    let messages = select(conn, &shape, &values, group_id)?;
-    let total = if q.want_total {
+    let messages = select(conn, &shape, &values, &room)?;
+    let total = if !q.want_total {
+        None
+    } else if let Some(n) = total_of_short_page(&q.slice, messages.len()) {
+        Some(n)
+    } else {
         let count_shape = Shape {
             output: Output::Count,
             cursor: false,
             ..shape
         };
         Some(count(conn, &count_shape, &values)?)
-    } else {
-        None
     };
     let unreads = match &q.unreads {
-        Some(window) => Some(unreads(conn, &shape, &values, window, &messages, group_id)?),
+        Some(window) => Some(unreads(conn, &shape, &values, window, &messages, &room)?),
         None => None,
     };
     Ok(Page {
@@ -339,11 +350,10 @@ fn conversations(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
             limit: 1,
             ..Values::default()
         };
-        let group_id = room.group_id.as_deref();
-        let Some(last) = select(conn, &newest, &values, group_id)?.into_iter().next() else {
+        let Some(last) = select(conn, &newest, &values, &room)?.into_iter().next() else {
             continue;
         };
-        let first_usec = select(conn, &oldest, &values, group_id)?
+        let first_usec = select(conn, &oldest, &values, &room)?
             .first()
             .map_or(last.created_usec, |m| m.created_usec);
         let info = ConversationInfo {
@@ -381,7 +391,7 @@ fn unreads(
     values: &Values,
     window: &UnreadsWindow,
     messages: &[Message],
-    group_id: Option<&str>,
+    room: &Room,
 ) -> Result<Unreads, Error> {
     let none = Unreads {
         first: None,
@@ -424,7 +434,7 @@ fn unreads(
             output: Output::Page,
             ..between
         };
-        select(conn, &first_shape, &values, group_id)?
+        select(conn, &first_shape, &values, room)?
             .into_iter()
             .next()
     };
@@ -439,20 +449,23 @@ fn bind(statement: &sql::Statement) -> Vec<(&str, &dyn ToSql)> {
         .collect()
 }
 
+/// The messages of a page statement of `room`.
 fn select(
     conn: &Connection,
     shape: &Shape,
     values: &Values,
-    group_id: Option<&str>,
+    room: &Room,
 ) -> Result<Vec<Message>, Error> {
     let statement = sql::build(shape, values);
     let mut prepared = conn.prepare_cached(&statement.sql).map_err(db_error)?;
     let mut rows = prepared
         .query(bind(&statement).as_slice())
         .map_err(db_error)?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(usize::try_from(values.limit).map_or(16, |l| l.min(256)));
+    let mut users = Users::default();
+    let group_id = room.group_id.as_deref();
     while let Some(row) = rows.next().map_err(db_error)? {
-        out.push(message_from_row(row, group_id)?);
+        out.push(message_from_row(conn, &mut users, row, &room.id, group_id)?);
     }
     Ok(out)
 }
@@ -467,90 +480,24 @@ fn count(conn: &Connection, shape: &Shape, values: &Values) -> Result<u64, Error
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// A JSON column, `None` when NULL.
-fn json<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> Result<Option<T>, Error> {
-    let text: Option<String> = row.get(index).map_err(db_error)?;
-    text.map(|t| {
-        serde_json::from_str(&t)
-            .map_err(|e| Error::Internal(format!("stored JSON in column {index} is corrupt: {e}")))
-    })
-    .transpose()
-}
+#[cfg(test)]
+mod short_page_tests {
+    use super::{total_of_short_page, Slice};
 
-fn user_at(row: &Row, first: usize) -> Result<Option<User>, Error> {
-    let id: Option<String> = row.get(first).map_err(db_error)?;
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    Ok(Some(User {
-        id,
-        username: row.get(first + 1).map_err(db_error)?,
-        name: row.get(first + 2).map_err(db_error)?,
-        avatar_url: row.get(first + 3).map_err(db_error)?,
-    }))
-}
-
-/// Maps one row of a page statement (columns in `sql::PAGE_COLUMNS` order).
-fn message_from_row(row: &Row, group_id: Option<&str>) -> Result<Message, Error> {
-    let id: String = row.get(0).map_err(db_error)?;
-    let kind: String = row.get(9).map_err(db_error)?;
-    let system_type: Option<String> = row.get(10).map_err(db_error)?;
-    let kind = match kind.as_str() {
-        "regular" => MessageKind::Regular,
-        "system" => MessageKind::System {
-            system_type: system_type.unwrap_or_default(),
-        },
-        "edit" => MessageKind::Edit,
-        other => {
-            return Err(Error::Internal(format!(
-                "message {id:?} has unknown kind {other:?}"
-            )))
-        }
-    };
-    let status: String = row.get(11).map_err(db_error)?;
-    let status = match status.as_str() {
-        "visible" => MessageStatus::Visible,
-        "deleted" => MessageStatus::Deleted,
-        "hidden" => MessageStatus::Hidden,
-        other => {
-            return Err(Error::Internal(format!(
-                "message {id:?} has unknown status {other:?}"
-            )))
-        }
-    };
-    let reply_count: Option<i64> = row.get(19).map_err(db_error)?;
-    let thread = match reply_count {
-        Some(n) => Some(ThreadSummary {
-            reply_count: u64::try_from(n).unwrap_or(0),
-            last_reply_usec: row.get(20).map_err(db_error)?,
-            participants: json(row, 21)?.unwrap_or_default(),
-        }),
-        None => None,
-    };
-    let author = user_at(row, 22)?
-        .ok_or_else(|| Error::Internal(format!("message {id:?} has no author")))?;
-    Ok(Message {
-        room_id: row.get(1).map_err(db_error)?,
-        parent_id: row.get(2).map_err(db_error)?,
-        author,
-        recipient: user_at(row, 26)?,
-        text: row.get(3).map_err(db_error)?,
-        html: row.get(4).map_err(db_error)?,
-        created_usec: row.get(5).map_err(db_error)?,
-        updated_usec: row.get(6).map_err(db_error)?,
-        edited_usec: row.get(7).map_err(db_error)?,
-        edited_by: json::<User>(row, 8)?,
-        kind,
-        status,
-        show_in_room: row.get(12).map_err(db_error)?,
-        attachments: json::<Vec<Attachment>>(row, 13)?.unwrap_or_default(),
-        mentions: json::<Vec<User>>(row, 14)?.unwrap_or_default(),
-        reactions: json::<Vec<Reaction>>(row, 15)?.unwrap_or_default(),
-        thread,
-        annotation: json::<Annotation>(row, 16)?,
-        diff_groups: json::<Vec<DiffGroup>>(row, 17)?.unwrap_or_default(),
-        group_id: group_id.map(str::to_owned),
-        extra: json(row, 18)?.unwrap_or_default(),
-        id,
-    })
+    #[test]
+    fn only_a_page_that_ended_early_knows_its_total() {
+        let offset = |offset, limit| Slice::Offset { offset, limit };
+        assert_eq!(total_of_short_page(&offset(0, Some(50)), 6), Some(6));
+        assert_eq!(total_of_short_page(&offset(0, Some(50)), 0), Some(0));
+        assert_eq!(total_of_short_page(&offset(40, Some(50)), 6), Some(46));
+        assert_eq!(total_of_short_page(&offset(0, None), 120), Some(120));
+        // Full: more may follow. Empty past the start: the offset may overshoot.
+        assert_eq!(total_of_short_page(&offset(0, Some(50)), 50), None);
+        assert_eq!(total_of_short_page(&offset(60, Some(50)), 0), None);
+        let cursor = Slice::Cursor {
+            after: None,
+            limit: 50,
+        };
+        assert_eq!(total_of_short_page(&cursor, 6), None);
+    }
 }

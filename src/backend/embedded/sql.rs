@@ -87,12 +87,12 @@ pub const INSERT_INT_ID: &str = "INSERT INTO int_ids (kind, id, int_id) VALUES (
 pub const UPDATE_SUMMARY: &str = "UPDATE messages \
      SET reply_count = ?2, last_reply_usec = ?3, participants = ?4 WHERE id = ?1";
 
-/// The message columns a page reads, in the order [`super::query`] maps them.
-const PAGE_COLUMNS: &str = "m.id, m.room_id, m.parent_id, m.text, m.html, m.created_usec, \
+/// The message columns a page reads, in the order [`super::rows`] maps them. The room is
+/// the scanned one; authors and recipients are read by id, once per page.
+const PAGE_COLUMNS: &str = "m.id, m.parent_id, m.text, m.html, m.created_usec, \
      m.updated_usec, m.edited_usec, m.edited_by, m.kind, m.system_type, m.status, \
      m.show_in_room, m.attachments, m.mentions, m.reactions, m.annotation, m.diff_groups, \
-     m.extra, m.reply_count, m.last_reply_usec, m.participants, \
-     a.id, a.username, a.name, a.avatar_url, r.id, r.username, r.name, r.avatar_url";
+     m.extra, m.reply_count, m.last_reply_usec, m.participants, m.author_id, m.recipient_id";
 
 /// Which messages a page statement scans.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -211,10 +211,7 @@ pub fn build(shape: &Shape, values: &Values) -> Statement {
         Output::Page => {
             sql.push_str("SELECT ");
             sql.push_str(PAGE_COLUMNS);
-            sql.push_str(
-                " FROM messages m CROSS JOIN users a ON a.id = m.author_id \
-                 LEFT JOIN users r ON r.id = m.recipient_id",
-            );
+            sql.push_str(" FROM messages m");
         }
         Output::Count => sql.push_str("SELECT COUNT(*) FROM messages m"),
     }
