@@ -6,6 +6,7 @@
 //! Every query shape is one indexed range scan (see [`sql`] and `tests/embedded_plan.rs`).
 
 mod auth;
+pub mod generate;
 mod import;
 mod pool;
 mod query;
