@@ -97,7 +97,7 @@ fn main() -> ExitCode {
 }
 
 fn import(config: &Config, dir: &Path) -> ExitCode {
-    use threadgate::backend::embedded::EmbeddedBackend;
+    use threadgate::backend::embedded::{progress::ImportProgress, EmbeddedBackend};
     let Some(embedded) = config.embedded() else {
         eprintln!(
             "threadgate: import writes into an embedded store, but [backend] kind is {:?}",
@@ -113,7 +113,17 @@ fn import(config: &Config, dir: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match store.import_dir(dir) {
+    let total = match EmbeddedBackend::count_records(dir) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("threadgate: import failed, nothing was written: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut progress = ImportProgress::stderr(total);
+    let outcome = store.import_dir_with_progress(dir, &mut |done| progress.update(done));
+    progress.finish();
+    match outcome {
         Ok(stats) => {
             println!(
                 "imported {} into {}: {} users, {} rooms, {} messages, {} tokens",

@@ -472,6 +472,10 @@ mod tests {
         };
         let generated = generate(dir.path(), &options).unwrap();
         assert_eq!(generated.records, 4 + 2 + 2_000 + 301 + 8);
+        assert_eq!(
+            EmbeddedBackend::count_records(dir.path()).unwrap(),
+            generated.records
+        );
         let again = tempfile::tempdir().unwrap();
         generate(again.path(), &options).unwrap();
         let bytes = |d: &Path| std::fs::read(d.join("messages.jsonl")).unwrap();
