@@ -42,10 +42,30 @@ enum Command {
         /// The seed directory.
         dir: PathBuf,
     },
+    /// Write a synthetic seed directory for scale measurements: four users with known tokens,
+    /// a direct room of N messages, a channel thread of R replies.
+    Generate {
+        /// Messages of the direct room.
+        #[arg(long, value_name = "N")]
+        messages: u64,
+        /// Replies of the channel's thread.
+        #[arg(long, value_name = "R", default_value_t = 20_000)]
+        thread_replies: u64,
+        /// The directory to write (created when missing; its seed files are replaced).
+        dir: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Generate {
+        messages,
+        thread_replies,
+        dir,
+    }) = &cli.command
+    {
+        return generate(*messages, *thread_replies, dir);
+    }
     let path = Config::resolve_path(cli.config.as_deref());
     let config = match Config::load(&path) {
         Ok(c) => c,
@@ -61,6 +81,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Import { dir } => import(&config, &dir),
+        Command::Generate { .. } => ExitCode::SUCCESS,
         Command::Serve => serve(config),
         Command::Backend {
             listen,
@@ -76,7 +97,7 @@ fn main() -> ExitCode {
 }
 
 fn import(config: &Config, dir: &Path) -> ExitCode {
-    use threadgate::backend::embedded::EmbeddedBackend;
+    use threadgate::backend::embedded::{progress::ImportProgress, EmbeddedBackend};
     let Some(embedded) = config.embedded() else {
         eprintln!(
             "threadgate: import writes into an embedded store, but [backend] kind is {:?}",
@@ -92,7 +113,17 @@ fn import(config: &Config, dir: &Path) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match store.import_dir(dir) {
+    let total = match EmbeddedBackend::count_records(dir) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("threadgate: import failed, nothing was written: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut progress = ImportProgress::stderr(total);
+    let outcome = store.import_dir_with_progress(dir, &mut |done| progress.update(done));
+    progress.finish();
+    match outcome {
         Ok(stats) => {
             println!(
                 "imported {} into {}: {} users, {} rooms, {} messages, {} tokens",
@@ -107,6 +138,31 @@ fn import(config: &Config, dir: &Path) -> ExitCode {
         }
         Err(e) => {
             eprintln!("threadgate: import failed, nothing was written: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn generate(messages: u64, thread_replies: u64, dir: &Path) -> ExitCode {
+    use threadgate::backend::embedded::generate::{self, Options};
+    let options = Options {
+        messages,
+        thread_replies,
+    };
+    let started = std::time::Instant::now();
+    match generate::generate(dir, &options) {
+        Ok(generated) => {
+            println!(
+                "wrote {} records into {} in {:.1} s",
+                generated.records,
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
+            print!("{}", generate::summary(&generated));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("threadgate: cannot write {}: {e}", dir.display());
             ExitCode::from(1)
         }
     }

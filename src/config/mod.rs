@@ -242,6 +242,9 @@ impl Config {
                 }
             }
         }
+        if self.idmap.cache_entries == 0 {
+            return Err(bad("idmap.cache_entries", "must be at least 1"));
+        }
         if self.idmap.path.as_deref() == Some("") {
             return Err(bad(
                 "idmap.path",

@@ -182,7 +182,7 @@ impl Default for AuthConfig {
 
 /// `[idmap]`: the integers SelfCommunity clients see, kept by the gateway in its own SQLite
 /// file whatever the backend is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IdMapConfig {
     /// SQLite file or `:memory:`. Unset: `data/idmap.sqlite`, or `:memory:` when the
@@ -192,6 +192,19 @@ pub struct IdMapConfig {
     /// store's order) a new map starts with. Unset: the embedded backend's `seed`; empty:
     /// none.
     pub pins: Option<String>,
+    /// Mappings cached per direction (id to integer, integer to id); the others are read
+    /// from the file when asked for.
+    pub cache_entries: usize,
+}
+
+impl Default for IdMapConfig {
+    fn default() -> Self {
+        IdMapConfig {
+            path: None,
+            pins: None,
+            cache_entries: crate::idmap::DEFAULT_ENTRIES,
+        }
+    }
 }
 
 /// `[backend_service]`: `threadgate backend`, the store served over the canonical protocol.

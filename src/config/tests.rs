@@ -189,3 +189,15 @@ fn idmap_location_follows_the_store() {
     assert_eq!(c.idmap_pins(), None);
     assert_eq!(c.idmap_path(), DEFAULT_IDMAP_PATH);
 }
+
+#[test]
+fn idmap_cache_entries_default_and_bounds() {
+    let c = Config::parse("", "t.toml", env(&[])).unwrap();
+    assert_eq!(c.idmap.cache_entries, 100_000);
+    let c = Config::parse("[idmap]\ncache_entries = 10\n", "t.toml", env(&[])).unwrap();
+    assert_eq!(c.idmap.cache_entries, 10);
+    let err = Config::parse("[idmap]\ncache_entries = 0\n", "t.toml", env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("idmap.cache_entries"), "{err}");
+}

@@ -5,7 +5,9 @@
 //!   kind the first time it is exposed: `max(existing, pins included) + 1`, in one
 //!   `IMMEDIATE` transaction under a mutex. Rows are never deleted, so an integer is never
 //!   handed out twice and a pin is never handed out again.
-//! - Both directions are cached in concurrent maps; a hit takes no lock.
+//! - Both directions are cached in bounded caches (`[idmap] cache_entries` each, see
+//!   [`cache`]); nothing is loaded at open, so start-up does not depend on the number of
+//!   rows. A miss reads SQLite; a hit takes one shard's read lock.
 //! - Integers stay below 2^53 (JavaScript clients).
 //!
 //! The map belongs to the gateway, not to a backend: its own SQLite file (`[idmap] path`),
@@ -13,13 +15,17 @@
 //! is filled (integers of earlier versions, pins of a seed directory) is in [`open`].
 //!
 //! Lookups are synchronous and served from the caches; the SQLite work of a miss runs on the
-//! calling thread, so async callers go through [`IdMap::prepare`] (a blocking task) first.
+//! calling thread, so async callers go through [`IdMap::prepare`] / [`IdMap::prepare_ints`]
+//! (a blocking task) first. An entry evicted between the two is read again (on the calling
+//! thread): rare with a cache larger than a page, and never a wrong answer.
 
+mod cache;
 mod open;
 
+pub use cache::{CacheCounters, DEFAULT_ENTRIES};
 pub use open::{seed_integers, Sources};
 
-use dashmap::DashMap;
+use cache::Caches;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use std::sync::Mutex;
 
@@ -46,10 +52,6 @@ impl Kind {
             Kind::Group => "group",
             Kind::Message => "message",
         }
-    }
-
-    fn index(self) -> usize {
-        self as usize
     }
 }
 
@@ -84,54 +86,50 @@ pub const MAX_INT_ID: &str = "SELECT MAX(int_id) FROM int_ids WHERE kind = ?1";
 pub const INSERT: &str = "INSERT INTO int_ids (kind, id, int_id) VALUES (?1, ?2, ?3)";
 /// Inserts a row unless its id or its integer is already taken.
 const INSERT_IF_FREE: &str = "INSERT OR IGNORE INTO int_ids (kind, id, int_id) VALUES (?1, ?2, ?3)";
-const ALL_ROWS: &str = "SELECT kind, id, int_id FROM int_ids";
 
 /// The persistent map with its caches.
 pub struct IdMap {
     conn: Mutex<Connection>,
-    to_int: [DashMap<String, i64>; 4],
-    to_id: [DashMap<i64, String>; 4],
+    caches: Caches,
 }
 
 impl std::fmt::Debug for IdMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdMap")
-            .field(
-                "cached",
-                &self.to_int.iter().map(DashMap::len).sum::<usize>(),
-            )
+            .field("cached", &self.caches.len())
             .finish_non_exhaustive()
     }
 }
 
 impl IdMap {
-    /// A map on `conn` (creating the table when missing), with every stored row cached.
+    /// A map on `conn` (creating the table when missing) with empty caches of
+    /// [`DEFAULT_ENTRIES`] entries per direction.
     pub fn open(conn: Connection) -> Result<IdMap, IdMapError> {
         conn.execute_batch(CREATE)?;
-        let map = IdMap {
+        Ok(IdMap {
             conn: Mutex::new(conn),
-            to_int: Default::default(),
-            to_id: Default::default(),
-        };
-        {
-            let conn = map.lock()?;
-            let mut statement = conn.prepare(ALL_ROWS)?;
-            let mut rows = statement.query([])?;
-            while let Some(row) = rows.next()? {
-                let kind: String = row.get(0)?;
-                let id: String = row.get(1)?;
-                let n: i64 = row.get(2)?;
-                if let Some(kind) = Kind::ALL.into_iter().find(|k| k.as_str() == kind) {
-                    map.remember(kind, id, n);
-                }
-            }
-        }
-        Ok(map)
+            caches: Caches::new(DEFAULT_ENTRIES),
+        })
     }
 
-    /// Whether every id of `kind` in `ids` has its integer in the cache (no SQLite work).
+    /// The same map with caches of at most `entries` (at least 1) per direction; what the
+    /// caches held is dropped.
+    pub fn with_cache_entries(self, entries: usize) -> IdMap {
+        IdMap {
+            conn: self.conn,
+            caches: Caches::new(entries),
+        }
+    }
+
+    /// The caches' hit and miss counters, for the metrics.
+    pub fn cache_counters(&self) -> std::sync::Arc<CacheCounters> {
+        self.caches.counters()
+    }
+
+    /// Whether every id of `kind` in `ids` has its integer in the cache (no SQLite work, not
+    /// counted).
     pub fn all_cached<'a>(&self, kind: Kind, mut ids: impl Iterator<Item = &'a str>) -> bool {
-        ids.all(|id| self.to_int[kind.index()].contains_key(id))
+        ids.all(|id| self.caches.has_int(kind, id))
     }
 
     /// Makes sure every `(kind, id)` has its integer in the cache, on a blocking thread, so
@@ -142,7 +140,7 @@ impl IdMap {
     ) -> Result<(), IdMapError> {
         let missing: Vec<(Kind, String)> = wanted
             .into_iter()
-            .filter(|(kind, id)| !self.to_int[kind.index()].contains_key(id.as_str()))
+            .filter(|(kind, id)| self.caches.int(*kind, id).is_none())
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -150,7 +148,7 @@ impl IdMap {
         let map = std::sync::Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             for (kind, id) in missing {
-                map.int_of(kind, &id)?;
+                map.load_int(kind, &id)?;
             }
             Ok(())
         })
@@ -159,14 +157,14 @@ impl IdMap {
     }
 
     /// Looks up every integer of `wanted` that is not cached, on a blocking thread, so that
-    /// [`IdMap::cached_id_of`] answers for them afterwards without SQLite work.
+    /// [`IdMap::id_of`] answers for them afterwards from the cache (unless evicted since).
     pub async fn prepare_ints(
         self: &std::sync::Arc<Self>,
         wanted: Vec<(Kind, i64)>,
     ) -> Result<(), IdMapError> {
         let missing: Vec<(Kind, i64)> = wanted
             .into_iter()
-            .filter(|(kind, n)| !self.to_id[kind.index()].contains_key(n))
+            .filter(|(kind, n)| self.caches.id(*kind, *n).is_none())
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -174,17 +172,12 @@ impl IdMap {
         let map = std::sync::Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             for (kind, n) in missing {
-                map.id_of(kind, n)?;
+                map.load_id(kind, n)?;
             }
             Ok(())
         })
         .await
         .map_err(|e| IdMapError::Open(format!("id map task failed: {e}")))?
-    }
-
-    /// The id an integer names, from the cache alone (after [`IdMap::prepare_ints`]).
-    pub fn cached_id_of(&self, kind: Kind, n: i64) -> Option<String> {
-        self.to_id[kind.index()].get(&n).map(|id| id.clone())
     }
 
     /// A private in-memory map (no pins).
@@ -196,20 +189,20 @@ impl IdMap {
         self.conn.lock().map_err(|_| IdMapError::Poisoned)
     }
 
-    fn remember(&self, kind: Kind, id: String, n: i64) {
-        self.to_id[kind.index()].insert(n, id.clone());
-        self.to_int[kind.index()].insert(id, n);
-    }
-
     /// The integer of `id`, handing out the next free one on first exposure.
     pub fn int_of(&self, kind: Kind, id: &str) -> Result<i64, IdMapError> {
-        if let Some(n) = self.to_int[kind.index()].get(id) {
-            return Ok(*n);
+        match self.caches.int(kind, id) {
+            Some(n) => Ok(n),
+            None => self.load_int(kind, id),
         }
+    }
+
+    /// [`IdMap::int_of`] past the cache: the stored integer, else a new one.
+    fn load_int(&self, kind: Kind, id: &str) -> Result<i64, IdMapError> {
         let mut conn = self.lock()?;
         // Another caller may have allocated it while this one waited for the lock.
-        if let Some(n) = self.to_int[kind.index()].get(id) {
-            return Ok(*n);
+        if let Some(n) = self.caches.peek_int(kind, id) {
+            return Ok(n);
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<i64> = tx
@@ -232,15 +225,20 @@ impl IdMap {
             }
         };
         tx.commit()?;
-        self.remember(kind, id.to_owned(), n);
+        self.caches.remember(kind, id.to_owned(), n);
         Ok(n)
     }
 
     /// The id an integer names, `None` when it names nothing (never allocates).
     pub fn id_of(&self, kind: Kind, n: i64) -> Result<Option<String>, IdMapError> {
-        if let Some(id) = self.to_id[kind.index()].get(&n) {
-            return Ok(Some(id.clone()));
+        match self.caches.id(kind, n) {
+            Some(id) => Ok(Some(id)),
+            None => self.load_id(kind, n),
         }
+    }
+
+    /// [`IdMap::id_of`] past the cache.
+    fn load_id(&self, kind: Kind, n: i64) -> Result<Option<String>, IdMapError> {
         if !(1..LIMIT).contains(&n) {
             return Ok(None);
         }
@@ -251,7 +249,7 @@ impl IdMap {
             .optional()?;
         drop(conn);
         if let Some(id) = &found {
-            self.remember(kind, id.clone(), n);
+            self.caches.remember(kind, id.clone(), n);
         }
         Ok(found)
     }

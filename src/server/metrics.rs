@@ -1,9 +1,13 @@
 //! Prometheus metrics of the gateway, rendered in text format on the admin listener.
 
+use crate::idmap::CacheCounters;
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
 };
+use std::sync::Arc;
 use std::time::Duration;
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -126,6 +130,16 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// Exposes the id map's cache counters as `threadgate_idmap_cache_total{outcome}`, read
+    /// when the metrics are rendered.
+    pub fn watch_idmap(&self, counters: Arc<CacheCounters>) -> Result<(), prometheus::Error> {
+        let collector = IdMapCache {
+            family: idmap_cache_family()?,
+            counters,
+        };
+        self.registry.register(Box::new(collector))
+    }
+
     /// The Prometheus text exposition of every family.
     pub fn render(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(8 * 1024);
@@ -134,6 +148,41 @@ impl Metrics {
             tracing::warn!(error = %e, "metrics encoding failed");
         }
         out
+    }
+}
+
+fn idmap_cache_family() -> Result<IntCounterVec, prometheus::Error> {
+    IntCounterVec::new(
+        Opts::new(
+            "threadgate_idmap_cache_total",
+            "Id map lookups answered from its cache (hit) or read from its file (miss).",
+        ),
+        &["outcome"],
+    )
+}
+
+/// The id map's counters, copied into a fresh family at each render.
+struct IdMapCache {
+    family: IntCounterVec,
+    counters: Arc<CacheCounters>,
+}
+
+impl Collector for IdMapCache {
+    fn desc(&self) -> Vec<&Desc> {
+        self.family.desc()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let Ok(family) = idmap_cache_family() else {
+            return Vec::new();
+        };
+        family
+            .with_label_values(&["hit"])
+            .inc_by(self.counters.hits());
+        family
+            .with_label_values(&["miss"])
+            .inc_by(self.counters.misses());
+        family.collect()
     }
 }
 

@@ -50,6 +50,7 @@ impl Gateway {
     /// probe.
     pub fn new(config: Config, parts: Parts, backend_ok: bool) -> Result<Gateway, StartError> {
         let metrics = Arc::new(Metrics::new()?);
+        metrics.watch_idmap(parts.ids.cache_counters())?;
         let label = parts.backend.label().to_owned();
         let backend = decorate(&config, parts.backend, &metrics);
         let mut auth: Arc<dyn Authenticator> =
@@ -127,10 +128,13 @@ pub async fn open_idmap(config: &Config) -> Result<Arc<IdMap>, StartError> {
         },
         pins: config.idmap_pins(),
     };
-    let ids = tokio::task::spawn_blocking(move || IdMap::open_path(&path, &sources))
-        .await
-        .map_err(|e| StartError::IdMap(e.to_string()))?
-        .map_err(|e| StartError::IdMap(e.to_string()))?;
+    let entries = config.idmap.cache_entries;
+    let ids = tokio::task::spawn_blocking(move || {
+        IdMap::open_path(&path, &sources).map(|map| map.with_cache_entries(entries))
+    })
+    .await
+    .map_err(|e| StartError::IdMap(e.to_string()))?
+    .map_err(|e| StartError::IdMap(e.to_string()))?;
     Ok(Arc::new(ids))
 }
 

@@ -9,6 +9,7 @@ mod embedded_plan;
 mod gateway;
 mod http_faults;
 mod idmap;
+mod idmap_cache;
 mod import;
 mod limits;
 mod quip;

@@ -36,8 +36,13 @@ impl std::fmt::Display for ImportStats {
 /// Pinned integer ids are below 2^53, the integers a JavaScript client reads exactly.
 pub const INT_ID_LIMIT: i64 = 1 << 53;
 
-/// Imports `dir` into the database of `conn`; on any error nothing is written.
-pub(super) fn import_dir(conn: &mut Connection, dir: &Path) -> Result<ImportStats, ImportError> {
+/// Imports `dir` into the database of `conn`; on any error nothing is written. `progress`
+/// hears the number of records imported so far after each one.
+pub(super) fn import_dir(
+    conn: &mut Connection,
+    dir: &Path,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportStats, ImportError> {
     let dir_error = |reason: String| ImportError::Dir {
         dir: dir.display().to_string(),
         reason,
@@ -55,17 +60,24 @@ pub(super) fn import_dir(conn: &mut Connection, dir: &Path) -> Result<ImportStat
         roots: BTreeSet::new(),
         stats: ImportStats::default(),
     };
+    let mut done = 0u64;
+    let mut advance = |outcome: Result<(), ImportError>| {
+        outcome?;
+        done += 1;
+        progress(done);
+        Ok::<(), ImportError>(())
+    };
     seed::each_line(dir, USERS, |line, text| {
-        importer.user(line, seed::parse(USERS, line, text)?)
+        advance(importer.user(line, seed::parse(USERS, line, text)?))
     })?;
     seed::each_line(dir, ROOMS, |line, text| {
-        importer.room(line, seed::parse(ROOMS, line, text)?)
+        advance(importer.room(line, seed::parse(ROOMS, line, text)?))
     })?;
     seed::each_line(dir, MESSAGES, |line, text| {
-        importer.message(line, seed::parse(MESSAGES, line, text)?)
+        advance(importer.message(line, seed::parse(MESSAGES, line, text)?))
     })?;
     seed::each_line(dir, TOKENS, |line, text| {
-        importer.token(line, seed::parse(TOKENS, line, text)?)
+        advance(importer.token(line, seed::parse(TOKENS, line, text)?))
     })?;
     importer.summaries()?;
     let stats = importer.stats;

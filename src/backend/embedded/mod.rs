@@ -6,8 +6,10 @@
 //! Every query shape is one indexed range scan (see [`sql`] and `tests/embedded_plan.rs`).
 
 mod auth;
+pub mod generate;
 mod import;
 mod pool;
+pub mod progress;
 mod query;
 mod rows;
 mod schema;
@@ -173,8 +175,24 @@ impl EmbeddedBackend {
 
     /// Imports a seed directory in one transaction: all of it, or nothing.
     pub fn import_dir(&self, dir: &Path) -> Result<ImportStats, ImportError> {
+        self.import_dir_with_progress(dir, &mut |_| {})
+    }
+
+    /// [`EmbeddedBackend::import_dir`], calling `progress` with the number of records
+    /// imported so far after each one (compare with [`EmbeddedBackend::count_records`]).
+    pub fn import_dir_with_progress(
+        &self,
+        dir: &Path,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportStats, ImportError> {
         let mut conn = self.writer()?;
-        import::import_dir(&mut conn, dir)
+        import::import_dir(&mut conn, dir, progress)
+    }
+
+    /// The number of lines of a seed directory's files: the records an import of it goes
+    /// through (blank lines included), found by one pass over the bytes.
+    pub fn count_records(dir: &Path) -> Result<u64, ImportError> {
+        seed::count_lines(dir)
     }
 
     /// No users and no messages.

@@ -89,6 +89,36 @@ pub(super) fn each_line(
     Ok(())
 }
 
+/// The lines of the four seed files (a last line without a newline counts; missing files
+/// have none).
+pub(super) fn count_lines(dir: &Path) -> Result<u64, ImportError> {
+    use std::io::Read;
+    let mut lines = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    for file in [USERS, ROOMS, MESSAGES, TOKENS] {
+        let read_error = |e: std::io::Error| ImportError::Read {
+            file,
+            reason: e.to_string(),
+        };
+        let mut handle = match std::fs::File::open(dir.join(file)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(read_error(e)),
+        };
+        let mut last = b'\n';
+        loop {
+            let n = handle.read(&mut buf).map_err(read_error)?;
+            let Some(chunk) = buf.get(..n).filter(|c| !c.is_empty()) else {
+                break;
+            };
+            lines += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            last = chunk.last().copied().unwrap_or(last);
+        }
+        lines += u64::from(last != b'\n');
+    }
+    Ok(lines)
+}
+
 /// Parses one line into a record: bad JSON, a non-object, unknown and missing fields and
 /// wrongly typed fields are errors naming the field's path.
 pub(super) fn parse<T: DeserializeOwned>(

@@ -144,7 +144,7 @@ impl Gw {
         Gw::around(running)
     }
 
-    fn around(running: Running) -> Gw {
+    pub fn around(running: Running) -> Gw {
         Gw {
             base: format!("http://{}", running.addr),
             admin: format!("http://{}", running.admin_addr),

@@ -46,11 +46,14 @@ impl GetPm {
     }
 
     /// The id an integer parameter names, from the id map's cache ([`Endpoint::before_decode`]
-    /// looked up what it did not hold).
+    /// looked up what it did not hold); an entry evicted since is read again from SQLite.
     fn lookup(&self, kind: Kind, n: i128) -> Result<Option<String>, Error> {
-        Ok(i64::try_from(n)
-            .ok()
-            .and_then(|n| self.ids.cached_id_of(kind, n)))
+        let Ok(n) = i64::try_from(n) else {
+            return Ok(None);
+        };
+        self.ids
+            .id_of(kind, n)
+            .map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// The 200 body of `page` for `query` (before links: `l`, `o`).
