@@ -1,4 +1,4 @@
-//! Start-up cost of the id map: `cargo run --release --example idmap_open -- FILE ROWS`
+//! Start-up cost of the id map: `cargo bench --bench idmap_open -- FILE ROWS`
 //! fills FILE with ROWS message rows (when it does not exist yet), then times
 //! `IdMap::open_path` on it and prints the process's resident memory before and after.
 
@@ -17,8 +17,17 @@ fn rss_kb(field: &str) -> u64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let path = args.next().ok_or("usage: idmap_open FILE ROWS")?;
+    // `cargo bench` adds `--bench`; `cargo test --benches` asks for a list.
+    let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
+    if std::env::args().any(|a| a == "--list") {
+        return Ok(());
+    }
+    let path = args.next().unwrap_or_else(|| {
+        std::env::temp_dir()
+            .join("threadgate-idmap-open.sqlite")
+            .display()
+            .to_string()
+    });
     let rows: i64 = args.next().unwrap_or_else(|| "1000000".into()).parse()?;
     if !std::path::Path::new(&path).exists() {
         let started = Instant::now();
