@@ -2,16 +2,15 @@
 //! message names are resolved and stored with it, thread summaries are computed at the end.
 
 use super::seed::{
-    self, ImportError, MessageKindRecord, MessageRecord, RoomRecord, TokenRecord, UserRecord,
-    MESSAGES, ROOMS, TOKENS, USERS,
+    self, ImportError, RoomRecord, TokenRecord, UserRecord, MESSAGES, ROOMS, TOKENS, USERS,
 };
 use super::{direct_key, parse_room_kind, sql};
-use crate::canonical::{
-    Annotation, Attachment, DiffGroup, MessageStatus, Reaction, RoomKind, User,
-};
+use crate::canonical::{MessageStatus, RoomKind, User};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
+
+mod message;
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -139,17 +138,6 @@ fn json<T: serde::Serialize + ?Sized>(
         line,
         reason: format!("cannot encode: {e}"),
     })
-}
-
-/// The member a direct message goes to: the other member, or the only one of a
-/// self-conversation.
-fn other_member(members: &[String], author: &str) -> Option<String> {
-    match members {
-        [only] => Some(only.clone()),
-        [a, b] if a == author => Some(b.clone()),
-        [a, b] if b == author => Some(a.clone()),
-        _ => None,
-    }
 }
 
 impl Importer<'_> {
@@ -334,166 +322,6 @@ impl Importer<'_> {
             },
         );
         self.stats.rooms += 1;
-        Ok(())
-    }
-
-    fn message(&mut self, line: usize, rec: MessageRecord) -> Result<(), ImportError> {
-        let f = MESSAGES;
-        non_empty(f, line, "id", &rec.id)?;
-        if self.find_message(&rec.id)?.is_some() {
-            return Err(bad(
-                f,
-                line,
-                "id",
-                format!("duplicate message id {:?}", rec.id),
-            ));
-        }
-        let (room_kind, recipient_fallback) = match self.find_room(&rec.room_id)? {
-            Some(room) => (room.kind, other_member(&room.members, &rec.author_id)),
-            None => {
-                return Err(bad(
-                    f,
-                    line,
-                    "room_id",
-                    format!("unknown room {:?}", rec.room_id),
-                ))
-            }
-        };
-        if let Some(pid) = &rec.parent_id {
-            match self.find_message(pid)? {
-                None => {
-                    let reason =
-                        format!("unknown message {pid:?} (a parent must come earlier in the file)");
-                    return Err(bad(f, line, "parent_id", reason));
-                }
-                Some((room, _)) if room != rec.room_id => {
-                    let reason = format!(
-                        "message {pid:?} is in room {room:?}, not in {:?}",
-                        rec.room_id
-                    );
-                    return Err(bad(f, line, "parent_id", reason));
-                }
-                Some((_, Some(_))) => {
-                    let reason =
-                        format!("message {pid:?} is itself a reply (threads are one level deep)");
-                    return Err(bad(f, line, "parent_id", reason));
-                }
-                Some(_) => {}
-            }
-        }
-        self.require_user(f, line, "author_id", &rec.author_id)?;
-        let recipient = match &rec.recipient_id {
-            Some(id) => Some(self.require_user(f, line, "recipient_id", id)?.id),
-            None if room_kind == RoomKind::Direct => recipient_fallback,
-            None => None,
-        };
-        let created = seed::time(f, line, "created_at", &rec.created_at)?;
-        let updated = rec
-            .updated_at
-            .as_deref()
-            .map(|t| seed::time(f, line, "updated_at", t))
-            .transpose()?;
-        let edited = rec
-            .edited_at
-            .as_deref()
-            .map(|t| seed::time(f, line, "edited_at", t))
-            .transpose()?;
-        let edited_by = match &rec.edited_by {
-            Some(id) => Some(json(
-                f,
-                line,
-                &self.require_user(f, line, "edited_by", id)?,
-            )?),
-            None => None,
-        };
-        match (rec.kind, &rec.system_type) {
-            (MessageKindRecord::System, None) => {
-                return Err(bad(
-                    f,
-                    line,
-                    "system_type",
-                    "required when kind is \"system\"",
-                ));
-            }
-            (kind, Some(_)) if kind != MessageKindRecord::System => {
-                let reason = format!(
-                    "only allowed when kind is \"system\" (kind is {:?})",
-                    kind.as_str()
-                );
-                return Err(bad(f, line, "system_type", reason));
-            }
-            _ => {}
-        }
-        if rec.diff_groups.is_some() && rec.kind != MessageKindRecord::Edit {
-            return Err(bad(
-                f,
-                line,
-                "diff_groups",
-                "only allowed when kind is \"edit\"",
-            ));
-        }
-        let mut mentions = Vec::new();
-        for id in rec.mentions.iter().flatten() {
-            mentions.push(self.require_user(f, line, "mentions", id)?);
-        }
-        let mut reactions = Vec::new();
-        for (emoji, ids) in rec.reactions.map(|r| r.0).unwrap_or_default() {
-            let mut users = Vec::with_capacity(ids.len());
-            for id in &ids {
-                users.push(self.require_user(f, line, "reactions", id)?);
-            }
-            reactions.push(Reaction { emoji, users });
-        }
-        let attachments: Vec<Attachment> = rec
-            .attachments
-            .into_iter()
-            .flatten()
-            .map(Attachment::from)
-            .collect();
-        let annotation = rec
-            .annotation
-            .map(Annotation::from)
-            .map(|a| json(f, line, &a))
-            .transpose()?;
-        let diff_groups: Vec<DiffGroup> = rec
-            .diff_groups
-            .into_iter()
-            .flatten()
-            .map(DiffGroup::from)
-            .collect();
-        let extra = rec.extra.as_ref().map(|e| json(f, line, e)).transpose()?;
-        let status: MessageStatus = rec.status;
-        self.db
-            .prepare_cached(sql::INSERT_MESSAGE)?
-            .execute(params![
-                rec.id,
-                rec.room_id,
-                rec.parent_id,
-                rec.author_id,
-                recipient,
-                rec.text,
-                rec.html,
-                created,
-                updated,
-                edited,
-                edited_by,
-                rec.kind.as_str(),
-                i64::from(rec.kind == MessageKindRecord::Edit),
-                rec.system_type,
-                status.as_str(),
-                rec.show_in_room.unwrap_or(false),
-                json_list(f, line, &attachments)?,
-                json_list(f, line, &mentions)?,
-                json_list(f, line, &reactions)?,
-                annotation,
-                json_list(f, line, &diff_groups)?,
-                extra
-            ])?;
-        if let Some(parent) = rec.parent_id {
-            self.roots.insert(parent);
-        }
-        self.pin(f, line, "message", &rec.id, rec.int_id)?;
-        self.stats.messages += 1;
         Ok(())
     }
 

@@ -5,8 +5,8 @@ use super::rows::{message_from_row, Users};
 use super::sql::{self, Output, Position, Scope, Shape, Values};
 use super::{db_error, direct_key, parse_room_kind};
 use crate::canonical::{
-    Access, ConversationInfo, Error, IdBound, KindFilter, Message, Order, Page, Resource, RoomKind,
-    Slice, Target, ThreadQuery, Unreads, UnreadsWindow, UserRef,
+    Access, ConversationInfo, Error, Filter, IdBound, KindFilter, Message, Order, Page, Resource,
+    RoomKind, Slice, Target, ThreadQuery, Unreads, UnreadsWindow, UserRef,
 };
 use rusqlite::{Connection, OptionalExtension, ToSql};
 
@@ -220,37 +220,84 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
         } => (room, scope, scope_id),
         Resolved::Empty => return Ok(empty_page(q)),
     };
-    let f = &q.filter;
+    let Some(positions) = message_bounds(conn, &q.filter, &room.id)? else {
+        return Ok(empty_page(q));
+    };
+    let window = slice_window(conn, &q.slice, &room.id)?;
+    let shape = page_shape(q, scope, window.cursor.is_some());
+    let values = page_values(&q.filter, scope_id, positions, window);
+    let messages = select(conn, &shape, &values, &room)?;
+    let total = page_total(conn, q, &shape, &values, messages.len())?;
+    let unreads = match &q.unreads {
+        Some(window) => Some(unreads(conn, &shape, &values, window, &messages, &room)?),
+        None => None,
+    };
+    Ok(Page {
+        messages,
+        total,
+        unreads,
+        conversations: Vec::new(),
+    })
+}
+
+/// The positions of the filter's `after_message` and `before_message` bounds, in that order;
+/// `None` when a bound is not a message of `room_id` (the page is then empty).
+fn message_bounds(
+    conn: &Connection,
+    f: &Filter,
+    room_id: &str,
+) -> Result<Option<[Option<Position>; 2]>, Error> {
     let mut positions = [None, None];
     for (slot, bound) in positions
         .iter_mut()
         .zip([&f.after_message, &f.before_message])
     {
         if let Some(IdBound { id, .. }) = bound {
-            match bound_position(conn, &room.id, id)? {
+            match bound_position(conn, room_id, id)? {
                 Some(p) => *slot = Some(p),
-                None => return Ok(empty_page(q)),
+                None => return Ok(None),
             }
         }
     }
-    let [after_position, before_position] = positions;
-    let (cursor, limit, offset) = match &q.slice {
-        Slice::Offset { offset, limit } => (
-            None,
-            limit.map_or(-1, i64::from),
-            i64::try_from(*offset).unwrap_or(i64::MAX),
-        ),
+    Ok(Some(positions))
+}
+
+/// The part of the matching messages a page statement returns, as bound values.
+struct Window {
+    cursor: Option<Position>,
+    /// -1 = no limit.
+    limit: i64,
+    offset: i64,
+}
+
+/// The [`Window`] of `slice`; a cursor must be a message of `room_id`.
+fn slice_window(conn: &Connection, slice: &Slice, room_id: &str) -> Result<Window, Error> {
+    Ok(match slice {
+        Slice::Offset { offset, limit } => Window {
+            cursor: None,
+            limit: limit.map_or(-1, i64::from),
+            offset: i64::try_from(*offset).unwrap_or(i64::MAX),
+        },
         Slice::Cursor { after, limit } => {
             let cursor = match after {
-                Some(id) => Some(bound_position(conn, &room.id, id)?.ok_or_else(|| {
+                Some(id) => Some(bound_position(conn, room_id, id)?.ok_or_else(|| {
                     Error::invalid("cursor", id, "not a message of this conversation")
                 })?),
                 None => None,
             };
-            (cursor, i64::from(*limit), 0)
+            Window {
+                cursor,
+                limit: i64::from(*limit),
+                offset: 0,
+            }
         }
-    };
-    let shape = Shape {
+    })
+}
+
+/// The clauses of the page statement for `q`.
+fn page_shape(q: &ThreadQuery, scope: Scope, cursor: bool) -> Shape {
+    let f = &q.filter;
+    Shape {
         scope,
         include_deleted: f.include_deleted,
         include_hidden: f.include_hidden,
@@ -261,11 +308,20 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
         updated_before: f.updated_before.map(|b| b.inclusive),
         after_position: f.after_message.as_ref().map(|b| b.inclusive),
         before_position: f.before_message.as_ref().map(|b| b.inclusive),
-        cursor: cursor.is_some(),
+        cursor,
         descending: q.order == Order::Descending,
         output: Output::Page,
-    };
-    let values = Values {
+    }
+}
+
+/// The values bound to the page statement's clauses.
+fn page_values(
+    f: &Filter,
+    scope_id: String,
+    [after_position, before_position]: [Option<Position>; 2],
+    window: Window,
+) -> Values {
+    Values {
         scope_id,
         kind_class: match f.kind {
             KindFilter::Messages => 0,
@@ -277,33 +333,32 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
         updated_before: f.updated_before.map_or(0, |b| b.usec),
         after_position,
         before_position,
-        cursor,
-        limit,
-        offset,
+        cursor: window.cursor,
+        limit: window.limit,
+        offset: window.offset,
+    }
+}
+
+/// The total when `q` wants one: known from a short page, else counted without the slice.
+fn page_total(
+    conn: &Connection,
+    q: &ThreadQuery,
+    shape: &Shape,
+    values: &Values,
+    len: usize,
+) -> Result<Option<u64>, Error> {
+    if !q.want_total {
+        return Ok(None);
+    }
+    if let Some(n) = total_of_short_page(&q.slice, len) {
+        return Ok(Some(n));
+    }
+    let count_shape = Shape {
+        output: Output::Count,
+        cursor: false,
+        ..*shape
     };
-    let messages = select(conn, &shape, &values, &room)?;
-    let total = if !q.want_total {
-        None
-    } else if let Some(n) = total_of_short_page(&q.slice, messages.len()) {
-        Some(n)
-    } else {
-        let count_shape = Shape {
-            output: Output::Count,
-            cursor: false,
-            ..shape
-        };
-        Some(count(conn, &count_shape, &values)?)
-    };
-    let unreads = match &q.unreads {
-        Some(window) => Some(unreads(conn, &shape, &values, window, &messages, &room)?),
-        None => None,
-    };
-    Ok(Page {
-        messages,
-        total,
-        unreads,
-        conversations: Vec::new(),
-    })
+    Ok(Some(count(conn, &count_shape, values)?))
 }
 
 /// [`Target::Conversations`]: the caller's direct and group rooms, each as its latest

@@ -203,10 +203,25 @@ fn position_value(p: &Option<Position>) -> (Value, Value) {
     }
 }
 
+/// The named parameters of a statement being written.
+type Params = Vec<(&'static str, Value)>;
+
 /// Writes the statement of `shape` with `values` bound.
 pub fn build(shape: &Shape, values: &Values) -> Statement {
     let mut sql = String::with_capacity(1024);
-    let mut params: Vec<(&'static str, Value)> = Vec::with_capacity(12);
+    let mut params: Params = Vec::with_capacity(12);
+    write_select(&mut sql, shape);
+    write_scope(&mut sql, &mut params, shape, values);
+    write_time_bounds(&mut sql, &mut params, shape, values);
+    write_position_bounds(&mut sql, &mut params, shape, values);
+    if shape.output == Output::Page {
+        write_order_and_slice(&mut sql, &mut params, shape, values);
+    }
+    Statement { sql, params }
+}
+
+/// `SELECT <page columns> FROM messages m` or `SELECT COUNT(*) FROM messages m`.
+fn write_select(sql: &mut String, shape: &Shape) {
     match shape.output {
         Output::Page => {
             sql.push_str("SELECT ");
@@ -215,6 +230,11 @@ pub fn build(shape: &Shape, values: &Values) -> Statement {
         }
         Output::Count => sql.push_str("SELECT COUNT(*) FROM messages m"),
     }
+}
+
+/// The `WHERE` clause's fixed part: the scope and kind class, the statuses shown and, for a
+/// room's top level, which replies count.
+fn write_scope(sql: &mut String, params: &mut Params, shape: &Shape, values: &Values) {
     sql.push_str(match shape.scope {
         Scope::Room => " WHERE m.room_id = :scope AND m.kind_class = :kind",
         Scope::Replies => " WHERE m.parent_id = :scope AND m.kind_class = :kind",
@@ -230,6 +250,10 @@ pub fn build(shape: &Shape, values: &Values) -> Statement {
     if shape.top_level_only && shape.scope == Scope::Room {
         sql.push_str(" AND (m.parent_id IS NULL OR m.show_in_room = 1)");
     }
+}
+
+/// The created and updated time bounds present in `shape`.
+fn write_time_bounds(sql: &mut String, params: &mut Params, shape: &Shape, values: &Values) {
     let time_bounds = [
         (
             shape.created_after,
@@ -266,6 +290,11 @@ pub fn build(shape: &Shape, values: &Values) -> Statement {
             params.push((name, Value::Integer(value)));
         }
     }
+}
+
+/// The (created, id) position bounds present in `shape`: after and before a message, and the
+/// cursor (strictly after it in the requested order).
+fn write_position_bounds(sql: &mut String, params: &mut Params, shape: &Shape, values: &Values) {
     let position_bounds = [
         (
             shape.after_position,
@@ -297,16 +326,17 @@ pub fn build(shape: &Shape, values: &Values) -> Statement {
             params.push((id_name, id));
         }
     }
-    if shape.output == Output::Page {
-        sql.push_str(if shape.descending {
-            " ORDER BY m.created_usec DESC, m.id DESC LIMIT :limit OFFSET :offset"
-        } else {
-            " ORDER BY m.created_usec ASC, m.id ASC LIMIT :limit OFFSET :offset"
-        });
-        params.push((":limit", Value::Integer(values.limit)));
-        params.push((":offset", Value::Integer(values.offset)));
-    }
-    Statement { sql, params }
+}
+
+/// A page's `ORDER BY`, `LIMIT` and `OFFSET`.
+fn write_order_and_slice(sql: &mut String, params: &mut Params, shape: &Shape, values: &Values) {
+    sql.push_str(if shape.descending {
+        " ORDER BY m.created_usec DESC, m.id DESC LIMIT :limit OFFSET :offset"
+    } else {
+        " ORDER BY m.created_usec ASC, m.id ASC LIMIT :limit OFFSET :offset"
+    });
+    params.push((":limit", Value::Integer(values.limit)));
+    params.push((":offset", Value::Integer(values.offset)));
 }
 
 /// Every statement the backend reads with, labelled: the fixed lookups and the page and

@@ -71,6 +71,21 @@ fn write_diff(out: &mut Vec<u8>, d: &Diff) {
 
 /// Writes one message object.
 pub fn write_message(out: &mut Vec<u8>, m: &Message) {
+    let is_edit = m.kind == MessageKind::Edit;
+    write_header(out, m, is_edit);
+    write_files(out, m);
+    write_annotation(out, m);
+    write_quip_extra(out, m);
+    if is_edit {
+        write_diff_groups(out, m);
+    }
+    write_user_ids(out, m);
+    out.push(b'}');
+}
+
+/// `{"id":..,"author_id":..,"created_usec":..,"updated_usec":..,"visible":..
+/// [,"author_name":..][,"text":..]`, without the closing brace; an edit has no `text`.
+fn write_header(out: &mut Vec<u8>, m: &Message, is_edit: bool) {
     out.extend_from_slice(b"{\"id\":");
     write_str(out, &m.id);
     key(out, "author_id");
@@ -85,75 +100,99 @@ pub fn write_message(out: &mut Vec<u8>, m: &Message) {
         key(out, "author_name");
         write_str(out, name);
     }
-    let is_edit = m.kind == MessageKind::Edit;
     if !is_edit {
         key(out, "text");
         write_str(out, &m.text);
     }
-    if !m.attachments.is_empty() {
-        key(out, "files");
-        out.push(b'[');
-        for (i, a) in m.attachments.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(b"{\"hash\":");
-            write_str(out, &a.id);
-            if let Some(name) = &a.name {
-                out.extend_from_slice(b",\"name\":");
-                write_str(out, name);
-            }
-            out.push(b'}');
-        }
-        out.push(b']');
+}
+
+/// `,"files":[{"hash":..[,"name":..]},..]` when the message has attachments.
+fn write_files(out: &mut Vec<u8>, m: &Message) {
+    if m.attachments.is_empty() {
+        return;
     }
-    if let Some(annotation) = &m.annotation {
-        key(out, "annotation");
-        out.extend_from_slice(b"{\"id\":");
-        write_str(out, &annotation.id);
-        if !annotation.section_ids.is_empty() {
-            out.extend_from_slice(b",\"highlight_section_ids\":");
-            write_str_array(out, annotation.section_ids.iter().map(String::as_str));
+    key(out, "files");
+    out.push(b'[');
+    for (i, a) in m.attachments.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"hash\":");
+        write_str(out, &a.id);
+        if let Some(name) = &a.name {
+            out.extend_from_slice(b",\"name\":");
+            write_str(out, name);
         }
         out.push(b'}');
     }
-    if let Some(extra) = m.extra_for("quip") {
-        if let Some(parts) = extra.get("parts").filter(|v| !v.is_null()) {
-            key(out, "parts");
-            write_value(out, parts);
-        }
-        match extra.get("apparent_user") {
-            Some(serde_json::Value::String(user_id)) => {
-                key(out, "apparent_user");
-                out.extend_from_slice(b"{\"user_id\":");
-                write_str(out, user_id);
-                out.push(b'}');
-            }
-            Some(v @ serde_json::Value::Object(_)) => {
-                key(out, "apparent_user");
-                write_value(out, v);
-            }
-            _ => {}
-        }
+    out.push(b']');
+}
+
+/// `,"annotation":{"id":..[,"highlight_section_ids":[..]]}` when the message has one.
+fn write_annotation(out: &mut Vec<u8>, m: &Message) {
+    let Some(annotation) = &m.annotation else {
+        return;
+    };
+    key(out, "annotation");
+    out.extend_from_slice(b"{\"id\":");
+    write_str(out, &annotation.id);
+    if !annotation.section_ids.is_empty() {
+        out.extend_from_slice(b",\"highlight_section_ids\":");
+        write_str_array(out, annotation.section_ids.iter().map(String::as_str));
     }
-    if is_edit && !m.diff_groups.is_empty() {
-        key(out, "diff_groups");
-        out.push(b'[');
-        for (i, g) in m.diff_groups.iter().enumerate() {
-            if i > 0 {
+    out.push(b'}');
+}
+
+/// `parts` and `apparent_user`, kept from a Quip upstream (`message.extra["quip"]`).
+fn write_quip_extra(out: &mut Vec<u8>, m: &Message) {
+    let Some(extra) = m.extra_for("quip") else {
+        return;
+    };
+    if let Some(parts) = extra.get("parts").filter(|v| !v.is_null()) {
+        key(out, "parts");
+        write_value(out, parts);
+    }
+    match extra.get("apparent_user") {
+        Some(serde_json::Value::String(user_id)) => {
+            key(out, "apparent_user");
+            out.extend_from_slice(b"{\"user_id\":");
+            write_str(out, user_id);
+            out.push(b'}');
+        }
+        Some(v @ serde_json::Value::Object(_)) => {
+            key(out, "apparent_user");
+            write_value(out, v);
+        }
+        _ => {}
+    }
+}
+
+/// `,"diff_groups":[{"diffs":[..]},..]` when the edit has any.
+fn write_diff_groups(out: &mut Vec<u8>, m: &Message) {
+    if m.diff_groups.is_empty() {
+        return;
+    }
+    key(out, "diff_groups");
+    out.push(b'[');
+    for (i, g) in m.diff_groups.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"diffs\":[");
+        for (j, d) in g.diffs.iter().enumerate() {
+            if j > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(b"{\"diffs\":[");
-            for (j, d) in g.diffs.iter().enumerate() {
-                if j > 0 {
-                    out.push(b',');
-                }
-                write_diff(out, d);
-            }
-            out.extend_from_slice(b"]}");
+            write_diff(out, d);
         }
-        out.push(b']');
+        out.extend_from_slice(b"]}");
     }
+    out.push(b']');
+}
+
+/// `,"like_user_ids":[..]` and `,"mention_user_ids":[..]`, each distinct and omitted when
+/// empty.
+fn write_user_ids(out: &mut Vec<u8>, m: &Message) {
     let likes = unique(
         m.reactions
             .iter()
@@ -168,7 +207,6 @@ pub fn write_message(out: &mut Vec<u8>, m: &Message) {
         key(out, "mention_user_ids");
         write_str_array(out, mentions.into_iter());
     }
-    out.push(b'}');
 }
 
 /// Writes the bare array of `messages`, in iteration order.

@@ -141,13 +141,35 @@ fn write_array<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<
 
 /// Writes one message object.
 pub fn write_message(out: &mut Vec<u8>, m: &Message) {
-    let mut written = ALWAYS;
     let system_type = match &m.kind {
         MessageKind::System { system_type } => Some(system_type.as_str()),
         _ => None,
     };
+    let mut written = ALWAYS;
 
-    out.extend_from_slice(b"{\"_id\":");
+    out.push(b'{');
+    written |= write_ids_and_text(out, m, system_type);
+    let ts = write_created(out, m);
+    if system_type.is_some() {
+        out.extend_from_slice(b",\"groupable\":false");
+        written |= GROUPABLE;
+    }
+    written |= write_updates(out, m, &ts);
+    if system_type.is_none() {
+        written |= write_mentions(out, m);
+    }
+    written |= write_files(out, m);
+    written |= write_reactions(out, m);
+    written |= write_thread(out, m);
+    write_extra(out, m, written);
+    out.push(b'}');
+}
+
+/// `"_id":..[,"t":..],"rid":..[,"tmid":..[,"tshow":true]],"msg":..`; returns the optional
+/// keys written.
+fn write_ids_and_text(out: &mut Vec<u8>, m: &Message, system_type: Option<&str>) -> u32 {
+    let mut written = 0;
+    out.extend_from_slice(b"\"_id\":");
     put_str(out, &m.id);
     if let Some(t) = system_type {
         out.extend_from_slice(b",\"t\":");
@@ -167,17 +189,24 @@ pub fn write_message(out: &mut Vec<u8>, m: &Message) {
     }
     out.extend_from_slice(b",\"msg\":");
     put_str(out, &m.text);
+    written
+}
+
+/// `,"ts":..,"u":{..}`: when and by whom the message was posted; returns the `ts` written.
+fn write_created(out: &mut Vec<u8>, m: &Message) -> Written {
     out.extend_from_slice(b",\"ts\":");
     let ts = write_date(out, m.created_usec);
     out.extend_from_slice(b",\"u\":");
     write_user_open(out, &m.author);
     out.push(b'}');
-    if system_type.is_some() {
-        out.extend_from_slice(b",\"groupable\":false");
-        written |= GROUPABLE;
-    }
+    ts
+}
+
+/// `,"_updatedAt":..[,"editedAt":..[,"editedBy":{..}]]`; returns the optional keys written.
+fn write_updates(out: &mut Vec<u8>, m: &Message, ts: &Written) -> u32 {
+    let mut written = 0;
     out.extend_from_slice(b",\"_updatedAt\":");
-    let updated = write_date_again(out, m.updated_or_created(), &ts);
+    let updated = write_date_again(out, m.updated_or_created(), ts);
     if let Some(edited) = m.edited_usec {
         out.extend_from_slice(b",\"editedAt\":");
         write_date_again(out, edited, &updated);
@@ -191,63 +220,88 @@ pub fn write_message(out: &mut Vec<u8>, m: &Message) {
             written |= EDITED_BY;
         }
     }
-    if system_type.is_none() {
-        out.extend_from_slice(b",\"mentions\":");
-        write_array(out, &m.mentions, |out, u| {
-            write_user_open(out, u);
-            out.extend_from_slice(b",\"type\":\"user\"}");
-        });
-        out.extend_from_slice(b",\"channels\":[]");
-        written |= MENTIONS | CHANNELS;
+    written
+}
+
+/// `,"mentions":[..],"channels":[]` (user messages only); returns the keys written.
+fn write_mentions(out: &mut Vec<u8>, m: &Message) -> u32 {
+    out.extend_from_slice(b",\"mentions\":");
+    write_array(out, &m.mentions, |out, u| {
+        write_user_open(out, u);
+        out.extend_from_slice(b",\"type\":\"user\"}");
+    });
+    out.extend_from_slice(b",\"channels\":[]");
+    MENTIONS | CHANNELS
+}
+
+/// `,"file":{..},"files":[..]` when the message has attachments; returns the keys written.
+fn write_files(out: &mut Vec<u8>, m: &Message) -> u32 {
+    let Some(first) = m.attachments.first() else {
+        return 0;
+    };
+    out.extend_from_slice(b",\"file\":");
+    write_file(out, first);
+    out.extend_from_slice(b",\"files\":");
+    write_array(out, &m.attachments, write_file);
+    FILE | FILES
+}
+
+/// `,"reactions":{"<emoji>":{"usernames":[..]},..}` when there are reactions; returns the
+/// keys written.
+fn write_reactions(out: &mut Vec<u8>, m: &Message) -> u32 {
+    if m.reactions.is_empty() {
+        return 0;
     }
-    if let Some(first) = m.attachments.first() {
-        out.extend_from_slice(b",\"file\":");
-        write_file(out, first);
-        out.extend_from_slice(b",\"files\":");
-        write_array(out, &m.attachments, write_file);
-        written |= FILE | FILES;
-    }
-    if !m.reactions.is_empty() {
-        out.extend_from_slice(b",\"reactions\":{");
-        for (i, r) in m.reactions.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            put_str(out, &r.emoji);
-            out.extend_from_slice(b":{\"usernames\":");
-            write_array(out, &r.users, |out, u| put_str(out, &u.username));
-            out.push(b'}');
+    out.extend_from_slice(b",\"reactions\":{");
+    for (i, r) in m.reactions.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
+        put_str(out, &r.emoji);
+        out.extend_from_slice(b":{\"usernames\":");
+        write_array(out, &r.users, |out, u| put_str(out, &u.username));
         out.push(b'}');
-        written |= REACTIONS;
-    }
-    if let Some(thread) = &m.thread {
-        out.extend_from_slice(b",\"replies\":");
-        write_array(out, &thread.participants, |out, id| put_str(out, id));
-        out.extend_from_slice(b",\"tcount\":");
-        write_int(out, thread.reply_count);
-        written |= REPLIES | TCOUNT;
-        if let Some(tlm) = thread.last_reply_usec {
-            out.extend_from_slice(b",\"tlm\":");
-            write_date(out, tlm);
-            written |= TLM;
-        }
-    }
-    if let Some(extra) = m.extra_for("rocketchat") {
-        for (key, value) in extra {
-            let taken = MESSAGE_KEYS
-                .iter()
-                .position(|k| k == key)
-                .is_some_and(|i| written & (1 << i) != 0);
-            if !taken {
-                out.push(b',');
-                put_str(out, key);
-                out.push(b':');
-                write_value(out, value);
-            }
-        }
     }
     out.push(b'}');
+    REACTIONS
+}
+
+/// `,"replies":[..],"tcount":N[,"tlm":..]` for a thread's root; returns the keys written.
+fn write_thread(out: &mut Vec<u8>, m: &Message) -> u32 {
+    let Some(thread) = &m.thread else {
+        return 0;
+    };
+    let mut written = REPLIES | TCOUNT;
+    out.extend_from_slice(b",\"replies\":");
+    write_array(out, &thread.participants, |out, id| put_str(out, id));
+    out.extend_from_slice(b",\"tcount\":");
+    write_int(out, thread.reply_count);
+    if let Some(tlm) = thread.last_reply_usec {
+        out.extend_from_slice(b",\"tlm\":");
+        write_date(out, tlm);
+        written |= TLM;
+    }
+    written
+}
+
+/// The fields kept verbatim from a Rocket.Chat upstream, in upstream order, except the keys
+/// in the `written` mask.
+fn write_extra(out: &mut Vec<u8>, m: &Message, written: u32) {
+    let Some(extra) = m.extra_for("rocketchat") else {
+        return;
+    };
+    for (key, value) in extra {
+        let taken = MESSAGE_KEYS
+            .iter()
+            .position(|k| k == key)
+            .is_some_and(|i| written & (1 << i) != 0);
+        if !taken {
+            out.push(b',');
+            put_str(out, key);
+            out.push(b':');
+            write_value(out, value);
+        }
+    }
 }
 
 /// Writes `[message, ...]`.

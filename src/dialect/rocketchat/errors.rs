@@ -97,8 +97,18 @@ fn write_schema_error(out: &mut Vec<u8>, profile: &Profile, text: &str) {
 pub fn render_error(profile: &Profile, req: &RequestView<'_>, err: &Error) -> Reply {
     let route = RouteKind::of(req.path);
     let mut body = Vec::with_capacity(160);
-    let out = &mut body;
-    let status = match err {
+    let status = write_error_body(&mut body, profile, route, err);
+    json_reply(status, JSON, REPLY_HEADERS, extra_headers(status), body)
+}
+
+/// Writes the body for `err` on an endpoint of family `route` and returns its status.
+fn write_error_body(
+    out: &mut Vec<u8>,
+    profile: &Profile,
+    route: RouteKind,
+    err: &Error,
+) -> StatusCode {
+    match err {
         Error::Unauthenticated(_) => {
             out.extend_from_slice(profile.unauthorized_body);
             StatusCode::UNAUTHORIZED
@@ -107,71 +117,17 @@ pub fn render_error(profile: &Profile, req: &RequestView<'_>, err: &Error) -> Re
             out.extend_from_slice(METHOD_NOT_ALLOWED);
             StatusCode::METHOD_NOT_ALLOWED
         }
-        Error::Forbidden(_) if route == RouteKind::Thread => {
-            write_failure(out, "Not Allowed", "error-not-allowed", None);
-            StatusCode::BAD_REQUEST
-        }
-        Error::Forbidden(_) => {
-            write_simple(out, profile.dm_forbidden_error);
-            StatusCode::FORBIDDEN
-        }
-        Error::NotFound(resource) => match (route, resource) {
-            (RouteKind::Thread, Resource::Message(_)) => {
-                write_failure(out, "Invalid Message", "error-invalid-message", None);
-                StatusCode::BAD_REQUEST
-            }
-            // The thread's room or the caller vanished: upstream answers Not Allowed.
-            (RouteKind::Thread, _) => {
-                write_failure(out, "Not Allowed", "error-not-allowed", None);
-                StatusCode::BAD_REQUEST
-            }
-            (RouteKind::DmHistory, _) => {
-                write_failure(out, "", "invalid-channel", None);
-                StatusCode::BAD_REQUEST
-            }
-            (RouteKind::Other, _) => {
-                out.extend_from_slice(RESOURCE_NOT_FOUND);
-                StatusCode::NOT_FOUND
-            }
-        },
-        Error::MissingParameter { name }
-            if route == RouteKind::Thread
-                && name == "tmid"
-                && profile.tmid_missing == TmidMissing::HandlerText =>
-        {
-            write_failure(
-                out,
-                "The required \"tmid\" query param is missing.",
-                "error-invalid-params",
-                None,
-            );
-            StatusCode::BAD_REQUEST
-        }
-        Error::MissingParameter { name } => {
-            write_schema_error(
-                out,
-                profile,
-                &format!("must have required property '{name}'"),
-            );
-            StatusCode::BAD_REQUEST
-        }
+        Error::Forbidden(_) => write_forbidden(out, profile, route),
+        Error::NotFound(resource) => write_not_found(out, route, resource),
+        Error::MissingParameter { name } => write_missing_parameter(out, profile, route, name),
         Error::UnknownParameter { .. } => {
             write_schema_error(out, profile, "must NOT have additional properties");
             StatusCode::BAD_REQUEST
         }
-        Error::InvalidParameter { value, reason, .. } if reason == INVALID_SORT => {
-            write_failure(
-                out,
-                &format!("Invalid sort parameter provided: \"{value}\""),
-                "error-invalid-sort",
-                Some(br#"{"helperMethod":"parseJsonQuery"}"#),
-            );
-            StatusCode::BAD_REQUEST
+        Error::InvalidParameter { value, reason, .. } => {
+            write_invalid_parameter(out, profile, value, reason)
         }
-        Error::InvalidParameter { reason, .. } => {
-            write_schema_error(out, profile, reason);
-            StatusCode::BAD_REQUEST
-        }
+        Error::RateLimited { retry_after_ms } => write_rate_limited(out, *retry_after_ms),
         Error::RouteNotFound => {
             out.extend_from_slice(ROUTE_NOT_FOUND);
             StatusCode::NOT_FOUND
@@ -179,17 +135,6 @@ pub fn render_error(profile: &Profile, req: &RequestView<'_>, err: &Error) -> Re
         Error::PayloadTooLarge => {
             out.extend_from_slice(PAYLOAD_TOO_LARGE);
             StatusCode::PAYLOAD_TOO_LARGE
-        }
-        Error::RateLimited { retry_after_ms } => {
-            let seconds = retry_after_ms.div_ceil(1000);
-            write_simple(
-                out,
-                &format!(
-                    "Error, too many requests. Please slow down. You must wait {seconds} seconds \
-                     before trying this endpoint again. [error-too-many-requests]"
-                ),
-            );
-            StatusCode::TOO_MANY_REQUESTS
         }
         Error::BackendUnavailable(_) | Error::BadBackendAnswer(_) => {
             out.extend_from_slice(UPSTREAM_UNAVAILABLE);
@@ -203,13 +148,111 @@ pub fn render_error(profile: &Profile, req: &RequestView<'_>, err: &Error) -> Re
             out.extend_from_slice(INTERNAL);
             StatusCode::INTERNAL_SERVER_ERROR
         }
-    };
-    let extra: &[(&'static str, &str)] = if status == StatusCode::METHOD_NOT_ALLOWED {
+    }
+}
+
+/// `Forbidden`: the thread endpoint answers Not Allowed, the others the profile's text.
+fn write_forbidden(out: &mut Vec<u8>, profile: &Profile, route: RouteKind) -> StatusCode {
+    if route == RouteKind::Thread {
+        write_failure(out, "Not Allowed", "error-not-allowed", None);
+        StatusCode::BAD_REQUEST
+    } else {
+        write_simple(out, profile.dm_forbidden_error);
+        StatusCode::FORBIDDEN
+    }
+}
+
+/// `NotFound`: each endpoint family words a missing resource its own way.
+fn write_not_found(out: &mut Vec<u8>, route: RouteKind, resource: &Resource) -> StatusCode {
+    match (route, resource) {
+        (RouteKind::Thread, Resource::Message(_)) => {
+            write_failure(out, "Invalid Message", "error-invalid-message", None);
+            StatusCode::BAD_REQUEST
+        }
+        // The thread's room or the caller vanished: upstream answers Not Allowed.
+        (RouteKind::Thread, _) => {
+            write_failure(out, "Not Allowed", "error-not-allowed", None);
+            StatusCode::BAD_REQUEST
+        }
+        (RouteKind::DmHistory, _) => {
+            write_failure(out, "", "invalid-channel", None);
+            StatusCode::BAD_REQUEST
+        }
+        (RouteKind::Other, _) => {
+            out.extend_from_slice(RESOURCE_NOT_FOUND);
+            StatusCode::NOT_FOUND
+        }
+    }
+}
+
+/// `MissingParameter`: a schema error, except a missing `tmid` on the thread endpoint for a
+/// profile whose handler checks it itself.
+fn write_missing_parameter(
+    out: &mut Vec<u8>,
+    profile: &Profile,
+    route: RouteKind,
+    name: &str,
+) -> StatusCode {
+    if route == RouteKind::Thread
+        && name == "tmid"
+        && profile.tmid_missing == TmidMissing::HandlerText
+    {
+        write_failure(
+            out,
+            "The required \"tmid\" query param is missing.",
+            "error-invalid-params",
+            None,
+        );
+    } else {
+        write_schema_error(
+            out,
+            profile,
+            &format!("must have required property '{name}'"),
+        );
+    }
+    StatusCode::BAD_REQUEST
+}
+
+/// `InvalidParameter`: a schema error, except a `sort` that `parseJsonQuery` rejects.
+fn write_invalid_parameter(
+    out: &mut Vec<u8>,
+    profile: &Profile,
+    value: &str,
+    reason: &str,
+) -> StatusCode {
+    if reason == INVALID_SORT {
+        write_failure(
+            out,
+            &format!("Invalid sort parameter provided: \"{value}\""),
+            "error-invalid-sort",
+            Some(br#"{"helperMethod":"parseJsonQuery"}"#),
+        );
+    } else {
+        write_schema_error(out, profile, reason);
+    }
+    StatusCode::BAD_REQUEST
+}
+
+/// `RateLimited`: the wait is announced in whole seconds, rounded up.
+fn write_rate_limited(out: &mut Vec<u8>, retry_after_ms: u64) -> StatusCode {
+    let seconds = retry_after_ms.div_ceil(1000);
+    write_simple(
+        out,
+        &format!(
+            "Error, too many requests. Please slow down. You must wait {seconds} seconds \
+             before trying this endpoint again. [error-too-many-requests]"
+        ),
+    );
+    StatusCode::TOO_MANY_REQUESTS
+}
+
+/// The headers a reply with `status` adds to the common ones: `Allow` on a 405.
+fn extra_headers(status: StatusCode) -> &'static [(&'static str, &'static str)] {
+    if status == StatusCode::METHOD_NOT_ALLOWED {
         &[("allow", "GET, HEAD")]
     } else {
         &[]
-    };
-    json_reply(status, JSON, REPLY_HEADERS, extra, body)
+    }
 }
 
 #[cfg(test)]
