@@ -72,6 +72,12 @@ fn has_client(python: &Path) -> bool {
 /// environment is built under a temporary name and renamed into place, so an interrupted or
 /// concurrent run never leaves a half-installed environment behind.
 fn provision() -> Result<PathBuf, String> {
+    // Both topologies' tests run at once in this process, and the staging directory is named
+    // by the process id: one provisioning at a time.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = venv_dir();
     let python = venv_python(&dir);
     if python.exists() && has_client(&python) {

@@ -42,6 +42,12 @@ fn tool_version(tool: &str) -> Result<String, String> {
 /// concurrent run installs into its own folder and renames it into place; whichever rename
 /// lands first wins and the other uses it.
 fn installed_modules() -> Result<PathBuf, String> {
+    // Both topologies' tests run at once in this process, and the staging directory is named
+    // by the process id: one installation at a time.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = root().join("target/node-selfcommunity");
     let modules = dir.join("node_modules");
     let package = modules.join("@selfcommunity/api-services/package.json");
