@@ -91,7 +91,17 @@ const INSERT_IF_FREE: &str = "INSERT OR IGNORE INTO int_ids (kind, id, int_id) V
 pub struct IdMap {
     conn: Mutex<Connection>,
     caches: Caches,
+    /// Integers just looked up and found naming nothing, kept for [`ABSENT_FOR`] so that the
+    /// lookup after [`IdMap::prepare_ints`] does no SQLite work either. An integer this map
+    /// hands out leaves it at once.
+    absent: quick_cache::sync::Cache<(Kind, i64), std::time::Instant>,
 }
+
+/// How long an integer found naming nothing is believed to name nothing (another process on
+/// the same map file may hand it out meanwhile).
+const ABSENT_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+/// Absent integers remembered at most.
+const ABSENT_ENTRIES: usize = 10_000;
 
 impl std::fmt::Debug for IdMap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -109,6 +119,7 @@ impl IdMap {
         Ok(IdMap {
             conn: Mutex::new(conn),
             caches: Caches::new(DEFAULT_ENTRIES),
+            absent: quick_cache::sync::Cache::new(ABSENT_ENTRIES),
         })
     }
 
@@ -118,6 +129,7 @@ impl IdMap {
         IdMap {
             conn: self.conn,
             caches: Caches::new(entries),
+            absent: self.absent,
         }
     }
 
@@ -164,7 +176,9 @@ impl IdMap {
     ) -> Result<(), IdMapError> {
         let missing: Vec<(Kind, i64)> = wanted
             .into_iter()
-            .filter(|(kind, n)| self.caches.id(*kind, *n).is_none())
+            .filter(|(kind, n)| {
+                !self.known_absent(*kind, *n) && self.caches.id(*kind, *n).is_none()
+            })
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -221,6 +235,7 @@ impl IdMap {
                 }
                 tx.prepare_cached(INSERT)?
                     .execute(rusqlite::params![kind.as_str(), id, next])?;
+                self.absent.remove(&(kind, next));
                 next
             }
         };
@@ -233,8 +248,16 @@ impl IdMap {
     pub fn id_of(&self, kind: Kind, n: i64) -> Result<Option<String>, IdMapError> {
         match self.caches.id(kind, n) {
             Some(id) => Ok(Some(id)),
+            None if self.known_absent(kind, n) => Ok(None),
             None => self.load_id(kind, n),
         }
+    }
+
+    /// Whether `n` was found naming nothing less than [`ABSENT_FOR`] ago.
+    fn known_absent(&self, kind: Kind, n: i64) -> bool {
+        self.absent
+            .get(&(kind, n))
+            .is_some_and(|until| until > std::time::Instant::now())
     }
 
     /// [`IdMap::id_of`] past the cache.
@@ -247,10 +270,14 @@ impl IdMap {
             .prepare_cached(ID_OF_INT_ID)?
             .query_row(rusqlite::params![kind.as_str(), n], |r| r.get(0))
             .optional()?;
-        drop(conn);
-        if let Some(id) = &found {
-            self.caches.remember(kind, id.clone(), n);
+        match &found {
+            Some(id) => self.caches.remember(kind, id.clone(), n),
+            // Under the lock: an allocation of `n` (which takes the lock) clears it after.
+            None => self
+                .absent
+                .insert((kind, n), std::time::Instant::now() + ABSENT_FOR),
         }
+        drop(conn);
         Ok(found)
     }
 }
@@ -258,6 +285,21 @@ impl IdMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_integer_found_absent_is_not_asked_again_until_it_is_handed_out() {
+        let map = IdMap::in_memory().unwrap();
+        let misses = || map.cache_counters().misses();
+        assert_eq!(map.id_of(Kind::Room, 1).unwrap(), None);
+        assert!(map.known_absent(Kind::Room, 1));
+        let before = misses();
+        assert_eq!(map.id_of(Kind::Room, 1).unwrap(), None);
+        // Answered as absent without SQLite (a cache miss is counted, no load follows).
+        assert_eq!(misses(), before + 1);
+        assert_eq!(map.int_of(Kind::Room, "first").unwrap(), 1);
+        assert!(!map.known_absent(Kind::Room, 1));
+        assert_eq!(map.id_of(Kind::Room, 1).unwrap().as_deref(), Some("first"));
+    }
 
     #[test]
     fn allocates_in_order_per_kind_and_finds_back() {
