@@ -95,11 +95,6 @@ impl Caches {
         self.to_int.peek(&IdKey(kind, id))
     }
 
-    /// Whether `id` is cached, uncounted and without touching its recency.
-    pub fn has_int(&self, kind: Kind, id: &str) -> bool {
-        self.to_int.peek(&IdKey(kind, id)).is_some()
-    }
-
     pub fn remember(&self, kind: Kind, id: String, n: i64) {
         self.to_id.insert((kind, n), id.clone());
         self.to_int.insert((kind, id), n);

@@ -138,12 +138,6 @@ impl IdMap {
         self.caches.counters()
     }
 
-    /// Whether every id of `kind` in `ids` has its integer in the cache (no SQLite work, not
-    /// counted).
-    pub fn all_cached<'a>(&self, kind: Kind, mut ids: impl Iterator<Item = &'a str>) -> bool {
-        ids.all(|id| self.caches.has_int(kind, id))
-    }
-
     /// Makes sure every `(kind, id)` has its integer in the cache, on a blocking thread, so
     /// that the lookups that follow on an async thread do no SQLite work.
     pub async fn prepare(

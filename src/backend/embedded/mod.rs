@@ -242,13 +242,6 @@ impl EmbeddedBackend {
         Ok(())
     }
 
-    /// The same store under another name in logs and metrics (a second embedded backend in
-    /// one process, such as a shadow).
-    pub fn with_label(mut self, label: impl Into<String>) -> Self {
-        self.label = label.into();
-        self
-    }
-
     /// The store's token table as an [`Authenticator`].
     pub fn authenticator(&self) -> Arc<dyn Authenticator> {
         Arc::new(TokenTable {
