@@ -139,10 +139,10 @@ impl EmbeddedBackend {
             .map(|_| schema::open_reader(&location))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(EmbeddedBackend {
+            label: location.metrics_label(),
             location,
             writer: Mutex::new(writer),
             readers: Arc::new(ReadPool::new(readers)),
-            label: "embedded".to_owned(),
         })
     }
 

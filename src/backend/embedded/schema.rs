@@ -156,6 +156,20 @@ impl Location {
         }
     }
 
+    /// The store's name in metrics and logs, different for every store of one process:
+    /// `embedded:<path>`, or `embedded:memory-<8 hex digits>` for a store in memory.
+    pub(super) fn metrics_label(&self) -> String {
+        match self {
+            Location::File(p) => format!("embedded:{}", p.display()),
+            Location::Memory(uri) => {
+                let id = uri
+                    .strip_prefix("file:tg-mem-")
+                    .map_or("", |rest| rest.get(..8).unwrap_or(rest));
+                format!("embedded:memory-{id}")
+            }
+        }
+    }
+
     /// How the location is named in errors and logs.
     pub(super) fn label(&self) -> String {
         match self {

@@ -223,7 +223,10 @@ async fn replies_target_lists_replies_without_the_root() {
 async fn probe_name_and_capabilities() {
     let (_dir, store) = fixture();
     assert_eq!(store.kind(), "embedded");
-    assert_eq!(store.label(), "embedded");
+    assert!(store.label().starts_with("embedded:"), "{}", store.label());
+    // Two stores of one process never share a label.
+    let other = EmbeddedBackend::open(":memory:", 1).unwrap();
+    assert_ne!(store.label(), other.label());
     store.probe(&QueryContext::default()).await.unwrap();
     let c = store.capabilities();
     assert!(c.offset_paging && c.totals && c.cursors && c.direct_by_peer && c.replies && c.groups);
