@@ -525,8 +525,14 @@ fn select(
     Ok(out)
 }
 
+/// The number of messages matching a count statement: a sum over `message_counts` when the
+/// shape has no time or position bound, else a count over the messages.
 fn count(conn: &Connection, shape: &Shape, values: &Values) -> Result<u64, Error> {
-    let statement = sql::build(shape, values);
+    let statement = if sql::counted_by_table(shape) {
+        sql::build_table_count(shape, values)
+    } else {
+        sql::build(shape, values)
+    };
     let n: i64 = conn
         .prepare_cached(&statement.sql)
         .map_err(db_error)?

@@ -128,8 +128,68 @@ CREATE INDEX messages_replies ON messages(parent_id, kind_class, created_usec, i
     WHERE parent_id IS NOT NULL;
 "#;
 
+/// Version 4: how many messages each group of the count filters holds, so that a total
+/// without time or message bounds (`want_total` on default pages) is a primary-key lookup
+/// instead of a count over the conversation. Scope 0 groups a room's timeline by kind class,
+/// status and whether the message shows at the top level (`parent_id IS NULL OR
+/// show_in_room = 1`, the rule of `top_level_only`); scope 1 groups the replies of a root by
+/// kind class and status (`top_level` is 0). Triggers keep it in step with every write to
+/// `messages`, inside the writing transaction.
+const V4: &str = r#"
+CREATE TABLE message_counts (
+    scope      INTEGER NOT NULL CHECK (scope IN (0, 1)),
+    scope_id   TEXT NOT NULL,
+    kind_class INTEGER NOT NULL,
+    status     TEXT NOT NULL,
+    top_level  INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    PRIMARY KEY (scope, scope_id, kind_class, status, top_level)
+) WITHOUT ROWID;
+INSERT INTO message_counts (scope, scope_id, kind_class, status, top_level, n)
+    SELECT 0, room_id, kind_class, status, (parent_id IS NULL OR show_in_room = 1), COUNT(*)
+    FROM messages GROUP BY 2, 3, 4, 5;
+INSERT INTO message_counts (scope, scope_id, kind_class, status, top_level, n)
+    SELECT 1, parent_id, kind_class, status, 0, COUNT(*)
+    FROM messages WHERE parent_id IS NOT NULL GROUP BY 2, 3, 4;
+CREATE TRIGGER message_counts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO message_counts (scope, scope_id, kind_class, status, top_level, n)
+        VALUES (0, NEW.room_id, NEW.kind_class, NEW.status,
+                (NEW.parent_id IS NULL OR NEW.show_in_room = 1), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO message_counts (scope, scope_id, kind_class, status, top_level, n)
+        SELECT 1, NEW.parent_id, NEW.kind_class, NEW.status, 0, 1
+        WHERE NEW.parent_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER message_counts_delete AFTER DELETE ON messages BEGIN
+    UPDATE message_counts SET n = n - 1
+        WHERE scope = 0 AND scope_id = OLD.room_id AND kind_class = OLD.kind_class
+        AND status = OLD.status AND top_level = (OLD.parent_id IS NULL OR OLD.show_in_room = 1);
+    UPDATE message_counts SET n = n - 1
+        WHERE scope = 1 AND scope_id = OLD.parent_id AND kind_class = OLD.kind_class
+        AND status = OLD.status AND top_level = 0;
+END;
+CREATE TRIGGER message_counts_update
+    AFTER UPDATE OF room_id, parent_id, kind_class, status, show_in_room ON messages BEGIN
+    UPDATE message_counts SET n = n - 1
+        WHERE scope = 0 AND scope_id = OLD.room_id AND kind_class = OLD.kind_class
+        AND status = OLD.status AND top_level = (OLD.parent_id IS NULL OR OLD.show_in_room = 1);
+    UPDATE message_counts SET n = n - 1
+        WHERE scope = 1 AND scope_id = OLD.parent_id AND kind_class = OLD.kind_class
+        AND status = OLD.status AND top_level = 0;
+    INSERT INTO message_counts (scope, scope_id, kind_class, status, top_level, n)
+        VALUES (0, NEW.room_id, NEW.kind_class, NEW.status,
+                (NEW.parent_id IS NULL OR NEW.show_in_room = 1), 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    INSERT INTO message_counts (scope, scope_id, kind_class, status, top_level, n)
+        SELECT 1, NEW.parent_id, NEW.kind_class, NEW.status, 0, 1
+        WHERE NEW.parent_id IS NOT NULL
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+"#;
+
 /// Forward migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this code writes.
 pub fn current_version() -> i64 {
