@@ -7,6 +7,9 @@
 mod error;
 mod message;
 mod query;
+/// proptest strategies for the model, shared by the tests of every module that carries it.
+#[cfg(test)]
+pub(crate) mod strategies;
 pub mod time;
 
 pub use error::{AuthFailure, Error, Resource};

@@ -1,56 +1,50 @@
 //! Rocket.Chat message and page encoding, straight to bytes (no `serde_json::Value`).
 //!
+//! Every key comes from the field table the client face shares ([`super::fields`]).
+//!
 //! Message key order (spec §5): `_id, t, rid, tmid, tshow, msg, ts, u, groupable, _updatedAt,
 //! editedAt, editedBy, mentions, channels, file, files, reactions, replies, tcount, tlm`, then
 //! the fields a Rocket.Chat upstream sent that the gateway keeps verbatim
 //! (`message.extra["rocketchat"]`), in upstream order, except keys already written.
 
-use crate::canonical::time::write_iso_millis;
+use super::fields::{bit, field, member, open, rc, write_date as write_iso};
 use crate::canonical::{Attachment, Message, MessageKind, User};
 use crate::json::{write_int, write_str, write_value};
 
-/// The fixed keys, in output order; an extra field with one of these names is dropped when
-/// the encoder already wrote that key.
-pub const MESSAGE_KEYS: [&str; 20] = [
-    "_id",
-    "t",
-    "rid",
-    "tmid",
-    "tshow",
-    "msg",
-    "ts",
-    "u",
-    "groupable",
-    "_updatedAt",
-    "editedAt",
-    "editedBy",
-    "mentions",
-    "channels",
-    "file",
-    "files",
-    "reactions",
-    "replies",
-    "tcount",
-    "tlm",
-];
+pub use super::fields::MESSAGE_KEYS;
 
 // Bit positions in the "written" mask, one per entry of MESSAGE_KEYS.
-const T: u32 = 1 << 1;
-const TMID: u32 = 1 << 3;
-const TSHOW: u32 = 1 << 4;
-const GROUPABLE: u32 = 1 << 8;
-const EDITED_AT: u32 = 1 << 10;
-const EDITED_BY: u32 = 1 << 11;
-const MENTIONS: u32 = 1 << 12;
-const CHANNELS: u32 = 1 << 13;
-const FILE: u32 = 1 << 14;
-const FILES: u32 = 1 << 15;
-const REACTIONS: u32 = 1 << 16;
-const REPLIES: u32 = 1 << 17;
-const TCOUNT: u32 = 1 << 18;
-const TLM: u32 = 1 << 19;
+const T: u32 = bit(rc!(t));
+const TMID: u32 = bit(rc!(tmid));
+const TSHOW: u32 = bit(rc!(tshow));
+const GROUPABLE: u32 = bit(rc!(groupable));
+const EDITED_AT: u32 = bit(rc!(edited_at));
+const EDITED_BY: u32 = bit(rc!(edited_by));
+const MENTIONS: u32 = bit(rc!(mentions));
+const CHANNELS: u32 = bit(rc!(channels));
+const FILE: u32 = bit(rc!(file));
+const FILES: u32 = bit(rc!(files));
+const REACTIONS: u32 = bit(rc!(reactions));
+const REPLIES: u32 = bit(rc!(replies));
+const TCOUNT: u32 = bit(rc!(tcount));
+const TLM: u32 = bit(rc!(tlm));
 /// `_id, rid, msg, ts, u, _updatedAt`: written for every message.
-const ALWAYS: u32 = 1 | 1 << 2 | 1 << 5 | 1 << 6 | 1 << 7 | 1 << 9;
+const ALWAYS: u32 = bit(rc!(id))
+    | bit(rc!(rid))
+    | bit(rc!(msg))
+    | bit(rc!(ts))
+    | bit(rc!(u))
+    | bit(rc!(updated_at));
+
+/// `,"type":"user"}`: the end of a mention.
+const MENTION_TYPE_CLOSE: &[u8] =
+    concat!(",\"", rc!(type_), "\":\"", rc!(user_mention), "\"}").as_bytes();
+
+/// `,"editedBy":{"_id":`.
+const EDITED_BY_OPEN: &[u8] = concat!(",\"", rc!(edited_by), "\":{\"", rc!(id), "\":").as_bytes();
+
+/// `:{"usernames":`, after a reaction's emoji.
+const USERNAMES_OPEN: &[u8] = concat!(":{\"", rc!(usernames), "\":").as_bytes();
 
 /// A date already in the output: where its quoted text lies, and its value.
 #[derive(Clone)]
@@ -63,7 +57,7 @@ struct Written {
 fn write_date(out: &mut Vec<u8>, usec: i64) -> Written {
     let start = out.len();
     out.push(b'"');
-    write_iso_millis(out, usec);
+    write_iso(out, usec);
     out.push(b'"');
     Written {
         range: start..out.len(),
@@ -99,29 +93,29 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 
 /// `{"_id":..,"username":..[,"name":..]`, without the closing brace.
 fn write_user_open(out: &mut Vec<u8>, user: &User) {
-    out.extend_from_slice(b"{\"_id\":");
+    out.extend_from_slice(open!(id));
     put_str(out, &user.id);
-    out.extend_from_slice(b",\"username\":");
+    out.extend_from_slice(member!(username));
     put_str(out, &user.username);
     if let Some(name) = &user.name {
-        out.extend_from_slice(b",\"name\":");
+        out.extend_from_slice(member!(name));
         put_str(out, name);
     }
 }
 
 fn write_file(out: &mut Vec<u8>, a: &Attachment) {
-    out.extend_from_slice(b"{\"_id\":");
+    out.extend_from_slice(open!(id));
     put_str(out, &a.id);
     if let Some(name) = &a.name {
-        out.extend_from_slice(b",\"name\":");
+        out.extend_from_slice(member!(name));
         put_str(out, name);
     }
     if let Some(mime) = &a.mime_type {
-        out.extend_from_slice(b",\"type\":");
+        out.extend_from_slice(member!(type_));
         put_str(out, mime);
     }
     if let Some(size) = a.size {
-        out.extend_from_slice(b",\"size\":");
+        out.extend_from_slice(member!(size));
         write_int(out, size);
     }
     out.push(b'}');
@@ -151,7 +145,7 @@ pub fn write_message(out: &mut Vec<u8>, m: &Message) {
     written |= write_ids_and_text(out, m, system_type);
     let ts = write_created(out, m);
     if system_type.is_some() {
-        out.extend_from_slice(b",\"groupable\":false");
+        out.extend_from_slice(member!(groupable, "false"));
         written |= GROUPABLE;
     }
     written |= write_updates(out, m, &ts);
@@ -169,34 +163,34 @@ pub fn write_message(out: &mut Vec<u8>, m: &Message) {
 /// keys written.
 fn write_ids_and_text(out: &mut Vec<u8>, m: &Message, system_type: Option<&str>) -> u32 {
     let mut written = 0;
-    out.extend_from_slice(b"\"_id\":");
+    out.extend_from_slice(field!(id));
     put_str(out, &m.id);
     if let Some(t) = system_type {
-        out.extend_from_slice(b",\"t\":");
+        out.extend_from_slice(member!(t));
         put_str(out, t);
         written |= T;
     }
-    out.extend_from_slice(b",\"rid\":");
+    out.extend_from_slice(member!(rid));
     put_str(out, &m.room_id);
     if let Some(tmid) = &m.parent_id {
-        out.extend_from_slice(b",\"tmid\":");
+        out.extend_from_slice(member!(tmid));
         put_str(out, tmid);
         written |= TMID;
         if m.show_in_room {
-            out.extend_from_slice(b",\"tshow\":true");
+            out.extend_from_slice(member!(tshow, "true"));
             written |= TSHOW;
         }
     }
-    out.extend_from_slice(b",\"msg\":");
+    out.extend_from_slice(member!(msg));
     put_str(out, &m.text);
     written
 }
 
 /// `,"ts":..,"u":{..}`: when and by whom the message was posted; returns the `ts` written.
 fn write_created(out: &mut Vec<u8>, m: &Message) -> Written {
-    out.extend_from_slice(b",\"ts\":");
+    out.extend_from_slice(member!(ts));
     let ts = write_date(out, m.created_usec);
-    out.extend_from_slice(b",\"u\":");
+    out.extend_from_slice(member!(u));
     write_user_open(out, &m.author);
     out.push(b'}');
     ts
@@ -205,16 +199,16 @@ fn write_created(out: &mut Vec<u8>, m: &Message) -> Written {
 /// `,"_updatedAt":..[,"editedAt":..[,"editedBy":{..}]]`; returns the optional keys written.
 fn write_updates(out: &mut Vec<u8>, m: &Message, ts: &Written) -> u32 {
     let mut written = 0;
-    out.extend_from_slice(b",\"_updatedAt\":");
+    out.extend_from_slice(member!(updated_at));
     let updated = write_date_again(out, m.updated_or_created(), ts);
     if let Some(edited) = m.edited_usec {
-        out.extend_from_slice(b",\"editedAt\":");
+        out.extend_from_slice(member!(edited_at));
         write_date_again(out, edited, &updated);
         written |= EDITED_AT;
         if let Some(by) = &m.edited_by {
-            out.extend_from_slice(b",\"editedBy\":{\"_id\":");
+            out.extend_from_slice(EDITED_BY_OPEN);
             put_str(out, &by.id);
-            out.extend_from_slice(b",\"username\":");
+            out.extend_from_slice(member!(username));
             put_str(out, &by.username);
             out.push(b'}');
             written |= EDITED_BY;
@@ -225,12 +219,12 @@ fn write_updates(out: &mut Vec<u8>, m: &Message, ts: &Written) -> u32 {
 
 /// `,"mentions":[..],"channels":[]` (user messages only); returns the keys written.
 fn write_mentions(out: &mut Vec<u8>, m: &Message) -> u32 {
-    out.extend_from_slice(b",\"mentions\":");
+    out.extend_from_slice(member!(mentions));
     write_array(out, &m.mentions, |out, u| {
         write_user_open(out, u);
-        out.extend_from_slice(b",\"type\":\"user\"}");
+        out.extend_from_slice(MENTION_TYPE_CLOSE);
     });
-    out.extend_from_slice(b",\"channels\":[]");
+    out.extend_from_slice(member!(channels, "[]"));
     MENTIONS | CHANNELS
 }
 
@@ -239,9 +233,9 @@ fn write_files(out: &mut Vec<u8>, m: &Message) -> u32 {
     let Some(first) = m.attachments.first() else {
         return 0;
     };
-    out.extend_from_slice(b",\"file\":");
+    out.extend_from_slice(member!(file));
     write_file(out, first);
-    out.extend_from_slice(b",\"files\":");
+    out.extend_from_slice(member!(files));
     write_array(out, &m.attachments, write_file);
     FILE | FILES
 }
@@ -252,13 +246,13 @@ fn write_reactions(out: &mut Vec<u8>, m: &Message) -> u32 {
     if m.reactions.is_empty() {
         return 0;
     }
-    out.extend_from_slice(b",\"reactions\":{");
+    out.extend_from_slice(member!(reactions, "{"));
     for (i, r) in m.reactions.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         put_str(out, &r.emoji);
-        out.extend_from_slice(b":{\"usernames\":");
+        out.extend_from_slice(USERNAMES_OPEN);
         write_array(out, &r.users, |out, u| put_str(out, &u.username));
         out.push(b'}');
     }
@@ -272,12 +266,12 @@ fn write_thread(out: &mut Vec<u8>, m: &Message) -> u32 {
         return 0;
     };
     let mut written = REPLIES | TCOUNT;
-    out.extend_from_slice(b",\"replies\":");
+    out.extend_from_slice(member!(replies));
     write_array(out, &thread.participants, |out, id| put_str(out, id));
-    out.extend_from_slice(b",\"tcount\":");
+    out.extend_from_slice(member!(tcount));
     write_int(out, thread.reply_count);
     if let Some(tlm) = thread.last_reply_usec {
-        out.extend_from_slice(b",\"tlm\":");
+        out.extend_from_slice(member!(tlm));
         write_date(out, tlm);
         written |= TLM;
     }
@@ -326,15 +320,15 @@ fn size_hint(m: &Message) -> usize {
 /// number of messages written.
 pub fn encode_thread_page(out: &mut Vec<u8>, messages: &[Message], offset: u64, total: u64) {
     out.reserve(80 + messages.iter().map(size_hint).sum::<usize>());
-    out.extend_from_slice(b"{\"messages\":");
+    out.extend_from_slice(open!(messages));
     write_messages(out, messages);
-    out.extend_from_slice(b",\"count\":");
+    out.extend_from_slice(member!(count));
     write_int(out, messages.len());
-    out.extend_from_slice(b",\"offset\":");
+    out.extend_from_slice(member!(offset));
     write_int(out, offset);
-    out.extend_from_slice(b",\"total\":");
+    out.extend_from_slice(member!(total));
     write_int(out, total);
-    out.extend_from_slice(b",\"success\":true}");
+    out.extend_from_slice(member!(success, "true}"));
 }
 
 #[cfg(test)]

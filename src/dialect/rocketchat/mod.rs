@@ -9,15 +9,20 @@
 //! - [`encode`]: messages and pages, straight to bytes.
 //! - [`errors`]: [`render_error`], the only place a Rocket.Chat error becomes an HTTP reply.
 //! - [`ratelimit`]: the optional fixed window per (client address, route).
+//! - [`client`]: the client face, for a Rocket.Chat server as the upstream: requests built
+//!   from a `ThreadQuery`, answers decoded into a `Page` or an `Error`. Pure, no I/O.
+//! - [`fields`]: the one table of keys and conversions both faces use.
 //!
 //! Rocket.Chat only:
 //!
 //! - [`profile`]: the version profiles of spec §7, as data.
 //! - [`sort`]: `parseJsonQuery`'s `sort`.
 
+pub mod client;
 pub mod encode;
 pub mod endpoints;
 pub mod errors;
+pub mod fields;
 pub mod params;
 pub mod profile;
 pub mod ratelimit;

@@ -1,7 +1,8 @@
 //! The protocol's wire shape, pinned, and round trips of every type it carries.
 
 mod docs;
-mod strategies;
+
+use crate::canonical::strategies;
 
 use super::*;
 use crate::canonical::*;

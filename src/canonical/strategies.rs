@@ -1,4 +1,5 @@
-//! proptest strategies for every type the protocol carries.
+//! proptest strategies for every type of the canonical model (the canonical protocol carries
+//! them all; dialects' round-trip tests restrict them to what their platform carries).
 
 use crate::canonical::*;
 use proptest::collection::vec;
