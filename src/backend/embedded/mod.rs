@@ -8,12 +8,14 @@
 mod auth;
 pub mod generate;
 mod import;
+pub mod marks;
 mod pool;
 pub mod progress;
 mod query;
 mod rows;
 mod schema;
 mod seed;
+mod seek;
 pub mod sql;
 
 #[cfg(test)]
