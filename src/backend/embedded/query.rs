@@ -223,6 +223,26 @@ fn total_of_short_page(slice: &Slice, len: usize) -> Option<u64> {
     (short && (len > 0 || *offset == 0)).then(|| offset.saturating_add(len as u64))
 }
 
+/// The most messages a page may ask for to be read on the async thread.
+const INLINE_LIMIT: u32 = 100;
+
+/// Whether the work of answering `q` is bounded and small whatever the store holds: a page of
+/// at most [`INLINE_LIMIT`] messages whose bounds are all positions (so that any offset is
+/// read through the marks) of one conversation. Those are read without a blocking-thread hop.
+pub(super) fn bounded(q: &ThreadQuery) -> bool {
+    let limit = match &q.slice {
+        Slice::Offset {
+            limit: Some(limit), ..
+        }
+        | Slice::Cursor { limit, .. } => *limit,
+        Slice::Offset { limit: None, .. } => return false,
+    };
+    limit <= INLINE_LIMIT
+        && q.filter.updated_after.is_none()
+        && q.filter.updated_before.is_none()
+        && q.target != Target::Conversations
+}
+
 /// Answers `q` on `conn`, every statement in one read transaction (one snapshot of the
 /// store, even while an import commits).
 pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
@@ -587,7 +607,41 @@ fn count(conn: &Connection, shape: &Shape, values: &Values, plan: &Plan) -> Resu
 
 #[cfg(test)]
 mod short_page_tests {
-    use super::{total_of_short_page, Slice};
+    use super::{bounded, total_of_short_page, Slice};
+    use crate::canonical::{Principal, Target, ThreadQuery, TimeBound};
+
+    #[test]
+    fn only_small_pages_bounded_by_positions_are_read_inline() {
+        let who = Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            admin_of: Vec::new(),
+        };
+        let page = |limit| {
+            let mut q = ThreadQuery::new(who.clone(), Target::Room("r".into()));
+            q.slice = Slice::Offset {
+                offset: 900_000,
+                limit,
+            };
+            q.filter.created_before = Some(TimeBound::inclusive(5));
+            q
+        };
+        assert!(bounded(&page(Some(100))));
+        assert!(!bounded(&page(Some(101))));
+        assert!(!bounded(&page(None)));
+        let mut updated = page(Some(20));
+        updated.filter.updated_after = Some(TimeBound::inclusive(1));
+        assert!(!bounded(&updated));
+        let mut listing = page(Some(20));
+        listing.target = Target::Conversations;
+        assert!(!bounded(&listing));
+        let mut cursor = page(Some(20));
+        cursor.slice = Slice::Cursor {
+            after: None,
+            limit: 25,
+        };
+        assert!(bounded(&cursor));
+    }
 
     #[test]
     fn only_a_page_that_ended_early_knows_its_total() {
