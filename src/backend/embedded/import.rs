@@ -79,6 +79,7 @@ pub(super) fn import_dir(
         advance(importer.token(line, seed::parse(TOKENS, line, text)?))
     })?;
     importer.summaries()?;
+    super::marks::extend_all(&tx, super::marks::INTERVAL)?;
     let stats = importer.stats;
     tx.commit()?;
     Ok(stats)

@@ -8,12 +8,14 @@
 mod auth;
 pub mod generate;
 mod import;
+pub mod marks;
 mod pool;
 pub mod progress;
 mod query;
 mod rows;
 mod schema;
 mod seed;
+mod seek;
 pub mod sql;
 
 #[cfg(test)]
@@ -281,6 +283,11 @@ impl Backend for EmbeddedBackend {
         _ctx: &'a QueryContext,
     ) -> BoxFuture<'a, Result<Page, Error>> {
         let readers = Arc::clone(&self.readers);
+        if query::bounded(query) {
+            return Box::pin(
+                async move { readers.run_inline(|conn| query::run(conn, query)).await },
+            );
+        }
         let query = query.clone();
         Box::pin(async move { readers.run(move |conn| query::run(conn, &query)).await })
     }

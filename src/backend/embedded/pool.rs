@@ -1,6 +1,7 @@
 //! A small pool of read connections. A query waits (fairly, first come first served) for a
-//! permit, then runs on a blocking thread with a connection checked out of the pool; the
-//! connection goes back when the work ends, even if it panicked.
+//! permit, then runs with a connection checked out of the pool, on a blocking thread or,
+//! when its cost is bounded, right on the async thread; the connection goes back when the
+//! work ends, even if it panicked.
 
 use crate::canonical::Error;
 use rusqlite::Connection;
@@ -62,6 +63,26 @@ impl ReadPool {
         &self,
         work: impl FnOnce(&Connection) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let checkout = self.checkout()?;
+        match checkout.conn.as_ref() {
+            Some(conn) => work(conn),
+            None => Err(Error::Internal("read pool: empty checkout".into())),
+        }
+    }
+
+    /// Runs `work` on a read connection on the calling async thread, after waiting for a
+    /// permit like [`ReadPool::run`]. Only for work whose cost is bounded and small (a page of
+    /// bounded size read through indexes and marks): for that, the hop to a blocking thread
+    /// and back costs more than the work itself.
+    pub(super) async fn run_inline<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| Error::BackendUnavailable("embedded store is closed".into()))?;
         let checkout = self.checkout()?;
         match checkout.conn.as_ref() {
             Some(conn) => work(conn),

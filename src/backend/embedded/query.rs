@@ -2,13 +2,29 @@
 //! with primary-key lookups, then one statement for the page and one for the total.
 
 use super::rows::{message_from_row, Users};
+use super::seek::{self, Seek};
 use super::sql::{self, Output, Position, Scope, Shape, Values};
-use super::{db_error, direct_key, parse_room_kind};
+use super::{db_error, direct_key, marks, parse_room_kind};
 use crate::canonical::{
     Access, ConversationInfo, Error, Filter, IdBound, KindFilter, Message, Order, Page, Resource,
     RoomKind, Slice, Target, ThreadQuery, Unreads, UnreadsWindow, UserRef,
 };
-use rusqlite::{Connection, OptionalExtension, ToSql};
+use rusqlite::{Connection, OptionalExtension};
+
+/// How statements are planned.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Plan {
+    /// Read deep offsets and bounded counts through the marks ([`seek`]).
+    pub marks: bool,
+    /// The smallest offset worth a seek: a shorter walk costs less than the mark lookups.
+    pub seek_after: i64,
+}
+
+/// The plan every query runs with.
+pub(super) const PLAN: Plan = Plan {
+    marks: true,
+    seek_after: marks::INTERVAL,
+};
 
 /// A room a query reads.
 struct Room {
@@ -207,8 +223,41 @@ fn total_of_short_page(slice: &Slice, len: usize) -> Option<u64> {
     (short && (len > 0 || *offset == 0)).then(|| offset.saturating_add(len as u64))
 }
 
-/// Answers `q` on `conn`.
+/// The most messages a page may ask for to be read on the async thread.
+const INLINE_LIMIT: u32 = 100;
+
+/// Whether the work of answering `q` is bounded and small whatever the store holds: a page of
+/// at most [`INLINE_LIMIT`] messages whose bounds are all positions (so that any offset is
+/// read through the marks) of one conversation. Those are read without a blocking-thread hop.
+pub(super) fn bounded(q: &ThreadQuery) -> bool {
+    let limit = match &q.slice {
+        Slice::Offset {
+            limit: Some(limit), ..
+        }
+        | Slice::Cursor { limit, .. } => *limit,
+        Slice::Offset { limit: None, .. } => return false,
+    };
+    limit <= INLINE_LIMIT
+        && q.filter.updated_after.is_none()
+        && q.filter.updated_before.is_none()
+        && q.target != Target::Conversations
+}
+
+/// Answers `q` on `conn`, every statement in one read transaction (one snapshot of the
+/// store, even while an import commits).
 pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
+    run_with(conn, q, &PLAN)
+}
+
+/// [`run`] with another plan (tests compare plans).
+pub(super) fn run_with(conn: &Connection, q: &ThreadQuery, plan: &Plan) -> Result<Page, Error> {
+    let snapshot = conn.unchecked_transaction().map_err(db_error)?;
+    let page = answer(&snapshot, q, plan);
+    snapshot.rollback().map_err(db_error)?;
+    page
+}
+
+fn answer(conn: &Connection, q: &ThreadQuery, plan: &Plan) -> Result<Page, Error> {
     if q.target == Target::Conversations {
         return conversations(conn, q);
     }
@@ -226,10 +275,13 @@ pub(super) fn run(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
     let window = slice_window(conn, &q.slice, &room.id)?;
     let shape = page_shape(q, scope, window.cursor.is_some());
     let values = page_values(&q.filter, scope_id, positions, window);
-    let messages = select(conn, &shape, &values, &room)?;
-    let total = page_total(conn, q, &shape, &values, messages.len())?;
+    let messages = page(conn, &shape, &values, &room, plan)?;
+    let total = page_total(conn, q, &shape, &values, messages.len(), plan)?;
     let unreads = match &q.unreads {
-        Some(window) => Some(unreads(conn, &shape, &values, window, &messages, &room)?),
+        Some(window) => {
+            let statement = (&shape, &values);
+            Some(unreads(conn, statement, window, &messages, &room, plan)?)
+        }
         None => None,
     };
     Ok(Page {
@@ -346,6 +398,7 @@ fn page_total(
     shape: &Shape,
     values: &Values,
     len: usize,
+    plan: &Plan,
 ) -> Result<Option<u64>, Error> {
     if !q.want_total {
         return Ok(None);
@@ -358,7 +411,7 @@ fn page_total(
         cursor: false,
         ..*shape
     };
-    Ok(Some(count(conn, &count_shape, values)?))
+    Ok(Some(count(conn, &count_shape, values, plan)?))
 }
 
 /// [`Target::Conversations`]: the caller's direct and group rooms, each as its latest
@@ -442,11 +495,11 @@ fn conversations(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
 /// under the same target, kind, status and replies filter.
 fn unreads(
     conn: &Connection,
-    shape: &Shape,
-    values: &Values,
+    (shape, values): (&Shape, &Values),
     window: &UnreadsWindow,
     messages: &[Message],
     room: &Room,
+    plan: &Plan,
 ) -> Result<Unreads, Error> {
     let none = Unreads {
         first: None,
@@ -481,7 +534,7 @@ fn unreads(
         offset: 0,
         ..values.clone()
     };
-    let not_loaded = count(conn, &between, &values)?;
+    let not_loaded = count(conn, &between, &values, plan)?;
     let first = if not_loaded == 0 {
         None
     } else {
@@ -496,12 +549,22 @@ fn unreads(
     Ok(Unreads { first, not_loaded })
 }
 
-fn bind(statement: &sql::Statement) -> Vec<(&str, &dyn ToSql)> {
-    statement
-        .params
-        .iter()
-        .map(|(name, value)| (*name, value as &dyn ToSql))
-        .collect()
+/// The messages of a page statement, reading deep offsets through the marks.
+fn page(
+    conn: &Connection,
+    shape: &Shape,
+    values: &Values,
+    room: &Room,
+    plan: &Plan,
+) -> Result<Vec<Message>, Error> {
+    if plan.marks {
+        match seek::page(conn, shape, values, plan.seek_after)? {
+            Some(Seek::Statement(shape, values)) => return select(conn, &shape, &values, room),
+            Some(Seek::Empty) => return Ok(Vec::new()),
+            None => {}
+        }
+    }
+    select(conn, shape, values, room)
 }
 
 /// The messages of a page statement of `room`.
@@ -514,7 +577,7 @@ fn select(
     let statement = sql::build(shape, values);
     let mut prepared = conn.prepare_cached(&statement.sql).map_err(db_error)?;
     let mut rows = prepared
-        .query(bind(&statement).as_slice())
+        .query(statement.bound().as_slice())
         .map_err(db_error)?;
     let mut out = Vec::with_capacity(usize::try_from(values.limit).map_or(16, |l| l.min(256)));
     let mut users = Users::default();
@@ -526,24 +589,59 @@ fn select(
 }
 
 /// The number of messages matching a count statement: a sum over `message_counts` when the
-/// shape has no time or position bound, else a count over the messages.
-fn count(conn: &Connection, shape: &Shape, values: &Values) -> Result<u64, Error> {
+/// shape has no time or position bound, else read through the marks, else a count over the
+/// messages.
+fn count(conn: &Connection, shape: &Shape, values: &Values, plan: &Plan) -> Result<u64, Error> {
     let statement = if sql::counted_by_table(shape) {
         sql::build_table_count(shape, values)
     } else {
+        if plan.marks {
+            if let Some(n) = seek::count(conn, shape, values)? {
+                return Ok(n);
+            }
+        }
         sql::build(shape, values)
     };
-    let n: i64 = conn
-        .prepare_cached(&statement.sql)
-        .map_err(db_error)?
-        .query_row(bind(&statement).as_slice(), |r| r.get(0))
-        .map_err(db_error)?;
-    Ok(u64::try_from(n).unwrap_or(0))
+    Ok(u64::try_from(seek::count_rows(conn, &statement)?).unwrap_or(0))
 }
 
 #[cfg(test)]
 mod short_page_tests {
-    use super::{total_of_short_page, Slice};
+    use super::{bounded, total_of_short_page, Slice};
+    use crate::canonical::{Principal, Target, ThreadQuery, TimeBound};
+
+    #[test]
+    fn only_small_pages_bounded_by_positions_are_read_inline() {
+        let who = Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            admin_of: Vec::new(),
+        };
+        let page = |limit| {
+            let mut q = ThreadQuery::new(who.clone(), Target::Room("r".into()));
+            q.slice = Slice::Offset {
+                offset: 900_000,
+                limit,
+            };
+            q.filter.created_before = Some(TimeBound::inclusive(5));
+            q
+        };
+        assert!(bounded(&page(Some(100))));
+        assert!(!bounded(&page(Some(101))));
+        assert!(!bounded(&page(None)));
+        let mut updated = page(Some(20));
+        updated.filter.updated_after = Some(TimeBound::inclusive(1));
+        assert!(!bounded(&updated));
+        let mut listing = page(Some(20));
+        listing.target = Target::Conversations;
+        assert!(!bounded(&listing));
+        let mut cursor = page(Some(20));
+        cursor.slice = Slice::Cursor {
+            after: None,
+            limit: 25,
+        };
+        assert!(bounded(&cursor));
+    }
 
     #[test]
     fn only_a_page_that_ended_early_knows_its_total() {

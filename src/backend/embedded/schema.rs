@@ -188,8 +188,76 @@ CREATE TRIGGER message_counts_update
 END;
 "#;
 
+/// Version 5: positions marked every few hundred messages of each conversation, with how many
+/// messages of each count group lie before them, so that a page at any offset and a count
+/// between any two bounds read at most one stretch between two marks (`super::marks`).
+/// Scope and kind class as in `message_counts`; `seq` numbers a conversation's marks from 0 in
+/// (created, id) order; `before_<status><level>` counts the messages before the mark by
+/// status (visible, deleted, hidden) and level (`t`: shown at the top level, `r`: not; every
+/// reply of scope 1 is `r`). A write to `messages` drops the marks at or after the position
+/// it changes, inside the writing transaction, so a mark that exists is always exact; an
+/// import extends the marks again before it commits.
+const V5: &str = r#"
+CREATE TABLE message_marks (
+    scope        INTEGER NOT NULL CHECK (scope IN (0, 1)),
+    scope_id     TEXT NOT NULL,
+    kind_class   INTEGER NOT NULL,
+    seq          INTEGER NOT NULL,
+    created_usec INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    before_vt    INTEGER NOT NULL,
+    before_vr    INTEGER NOT NULL,
+    before_dt    INTEGER NOT NULL,
+    before_dr    INTEGER NOT NULL,
+    before_ht    INTEGER NOT NULL,
+    before_hr    INTEGER NOT NULL,
+    PRIMARY KEY (scope, scope_id, kind_class, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX message_marks_position
+    ON message_marks(scope, scope_id, kind_class, created_usec, id);
+CREATE TRIGGER message_marks_insert AFTER INSERT ON messages BEGIN
+    DELETE FROM message_marks
+        WHERE scope = 0 AND scope_id = NEW.room_id AND kind_class = NEW.kind_class
+        AND (created_usec, id) >= (NEW.created_usec, NEW.id);
+    DELETE FROM message_marks
+        WHERE NEW.parent_id IS NOT NULL
+        AND scope = 1 AND scope_id = NEW.parent_id AND kind_class = NEW.kind_class
+        AND (created_usec, id) >= (NEW.created_usec, NEW.id);
+END;
+CREATE TRIGGER message_marks_delete AFTER DELETE ON messages BEGIN
+    DELETE FROM message_marks
+        WHERE scope = 0 AND scope_id = OLD.room_id AND kind_class = OLD.kind_class
+        AND (created_usec, id) >= (OLD.created_usec, OLD.id);
+    DELETE FROM message_marks
+        WHERE OLD.parent_id IS NOT NULL
+        AND scope = 1 AND scope_id = OLD.parent_id AND kind_class = OLD.kind_class
+        AND (created_usec, id) >= (OLD.created_usec, OLD.id);
+END;
+CREATE TRIGGER message_marks_update AFTER UPDATE OF
+    id, room_id, parent_id, kind_class, status, show_in_room, created_usec ON messages BEGIN
+    DELETE FROM message_marks
+        WHERE scope = 0 AND scope_id = OLD.room_id AND kind_class = OLD.kind_class
+        AND (created_usec, id) >= (OLD.created_usec, OLD.id);
+    DELETE FROM message_marks
+        WHERE OLD.parent_id IS NOT NULL
+        AND scope = 1 AND scope_id = OLD.parent_id AND kind_class = OLD.kind_class
+        AND (created_usec, id) >= (OLD.created_usec, OLD.id);
+    DELETE FROM message_marks
+        WHERE scope = 0 AND scope_id = NEW.room_id AND kind_class = NEW.kind_class
+        AND (created_usec, id) >= (NEW.created_usec, NEW.id);
+    DELETE FROM message_marks
+        WHERE NEW.parent_id IS NOT NULL
+        AND scope = 1 AND scope_id = NEW.parent_id AND kind_class = NEW.kind_class
+        AND (created_usec, id) >= (NEW.created_usec, NEW.id);
+END;
+"#;
+
 /// Forward migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+
+/// The version that introduced `message_marks`: a store migrated across it has its marks
+/// written in the same transaction.
+const MARKS_VERSION: i64 = 5;
 
 /// The schema version this code writes.
 pub fn current_version() -> i64 {
@@ -312,6 +380,9 @@ pub(super) fn migrate(conn: &mut Connection, label: &str) -> Result<(), StoreErr
                 version: from as i64 + 1,
                 source,
             })?;
+    }
+    if found < MARKS_VERSION {
+        super::marks::extend_all(&tx, super::marks::INTERVAL)?;
     }
     tx.pragma_update(None, "user_version", known)?;
     tx.commit()?;

@@ -155,8 +155,8 @@ impl Shape {
     }
 }
 
-/// A (created, id) position.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A (created, id) position. The derived order is SQLite's: by time, then by id's bytes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     pub created_usec: i64,
     pub id: String,
@@ -185,6 +185,16 @@ pub struct Values {
 pub struct Statement {
     pub sql: String,
     pub params: Vec<(&'static str, Value)>,
+}
+
+impl Statement {
+    /// The parameters as rusqlite binds them.
+    pub fn bound(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
+        self.params
+            .iter()
+            .map(|(name, value)| (*name, value as &dyn rusqlite::ToSql))
+            .collect()
+    }
 }
 
 fn cmp(lower: bool, inclusive: bool) -> &'static str {
@@ -406,6 +416,7 @@ pub fn statements() -> Vec<(String, String)> {
     ];
     let mut out: Vec<(String, String)> = fixed
         .iter()
+        .chain(super::marks::statements().iter())
         .map(|(label, sql)| ((*label).to_owned(), (*sql).to_owned()))
         .collect();
     let flags = 12;

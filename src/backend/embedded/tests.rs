@@ -3,6 +3,7 @@
 mod counts;
 mod filters;
 mod fixture;
+mod marks;
 mod store;
 
 use super::EmbeddedBackend;

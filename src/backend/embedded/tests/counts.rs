@@ -147,6 +147,8 @@ fn migrating_a_v3_store_fills_the_counts() {
     conn.execute_batch(
         "DROP TRIGGER message_counts_insert; DROP TRIGGER message_counts_delete;
          DROP TRIGGER message_counts_update; DROP TABLE message_counts;
+         DROP TRIGGER message_marks_insert; DROP TRIGGER message_marks_delete;
+         DROP TRIGGER message_marks_update; DROP TABLE message_marks;
          PRAGMA user_version = 3;",
     )
     .unwrap();
