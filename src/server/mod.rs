@@ -108,6 +108,7 @@ pub enum StartError {
 pub async fn build_parts(config: &Config) -> Result<Parts, StartError> {
     let built = crate::backend::build(&config.backend)
         .await
+        .and_then(|built| crate::backend::with_directory(built, &config.auth))
         .map_err(StartError::Backend)?;
     let ids = open_idmap(config).await?;
     Ok(Parts {

@@ -144,6 +144,11 @@ fn write_error_body(
             out.extend_from_slice(UPSTREAM_TIMEOUT);
             StatusCode::GATEWAY_TIMEOUT
         }
+        Error::Unsupported(what) => {
+            let message = format!("Not answerable through this gateway's upstream: {what}");
+            write_failure(out, &message, "error-unsupported-by-upstream", None);
+            StatusCode::NOT_IMPLEMENTED
+        }
         Error::Internal(_) => {
             out.extend_from_slice(INTERNAL);
             StatusCode::INTERNAL_SERVER_ERROR
