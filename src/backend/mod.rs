@@ -95,6 +95,12 @@ pub trait Backend: Send + Sync + 'static {
         ctx: &'a QueryContext,
     ) -> BoxFuture<'a, Result<Page, Error>>;
 
+    /// How many upstream calls each query took (`threadgate_upstream_calls_per_request`),
+    /// for backends that call a platform; the gateway registers it with its metrics.
+    fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        None
+    }
+
     /// A cheap round trip that proves the backend answers (readiness).
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>>;
 }

@@ -190,6 +190,23 @@ async fn a_page_past_the_call_budget_is_refused_in_the_dialect() {
         a.body,
         r#"{"success":false,"error":"Not answerable through this gateway's upstream: a request needing more than 20 upstream calls [error-unsupported-by-upstream]","errorType":"error-unsupported-by-upstream"}"#
     );
+    let ok = ask(
+        &b,
+        "/api/v1/dm.history?roomId=kenji.sato&count=100",
+        &RC_ANA,
+    )
+    .await;
+    assert_eq!(ok.status, 200);
+    let metrics = send(b.http.get(format!("{}/metrics", b.admin))).await.body;
+    let label = format!("backend=\"rocketchat:127.0.0.1:{}\"", demo_gateway().port());
+    for line in [
+        format!("threadgate_upstream_calls_per_request_count{{{label}}} 2"),
+        // The refused page took the whole budget, the other one call.
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 1"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 2"),
+    ] {
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
 }
 
 // ---- faults of the upstream ---------------------------------------------------------------

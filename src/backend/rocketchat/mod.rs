@@ -34,6 +34,7 @@ pub struct RocketChatBackend {
     /// `Some` in mapped mode.
     credentials: Option<Arc<Credentials>>,
     max_calls: usize,
+    calls: prometheus::Histogram,
 }
 
 /// `GET /api/v1/me` with the caller's credential: the gateway's authenticator in
@@ -86,14 +87,30 @@ pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
             (Some(creds), Arc::new(NoDirectory))
         }
     };
+    let calls = calls_histogram(&upstream.label)?;
     Ok(Built {
         backend: Arc::new(RocketChatBackend {
             upstream,
             credentials,
             max_calls: cfg.max_calls_per_request,
+            calls,
         }),
         auth,
     })
+}
+
+/// `threadgate_upstream_calls_per_request{backend}`: calls per query, 0 for one refused
+/// before any call.
+fn calls_histogram(label: &str) -> Result<prometheus::Histogram, String> {
+    prometheus::Histogram::with_opts(
+        prometheus::HistogramOpts::new(
+            "threadgate_upstream_calls_per_request",
+            "Upstream calls one backend query took, by backend.",
+        )
+        .const_label("backend", label)
+        .buckets(vec![0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0]),
+    )
+    .map_err(|e| format!("backend: metrics: {e}"))
 }
 
 impl RocketChatBackend {
@@ -165,9 +182,13 @@ impl Backend for RocketChatBackend {
                 self.credentials.is_some(),
             )?;
             let result = planner.answer(query).await;
-            tracing::debug!(backend = %self.upstream.label, calls = planner.calls(), "upstream calls");
+            self.calls.observe(planner.calls() as f64);
             result
         })
+    }
+
+    fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        Some(self.calls.clone())
     }
 
     /// `GET /api/v1/me` without a credential: a server that answers it (401 or 200) is up.
