@@ -145,8 +145,13 @@ fn write_error_body(
             StatusCode::GATEWAY_TIMEOUT
         }
         Error::Unsupported(what) => {
-            let message = format!("Not answerable through this gateway's upstream: {what}");
-            write_failure(out, &message, "error-unsupported-by-upstream", None);
+            use crate::dialect::rocketchat::client::errors::{UNSUPPORTED, UNSUPPORTED_PREFIX};
+            write_failure(
+                out,
+                &format!("{UNSUPPORTED_PREFIX}{what}"),
+                UNSUPPORTED,
+                None,
+            );
             StatusCode::NOT_IMPLEMENTED
         }
         Error::Internal(_) => {
