@@ -7,11 +7,15 @@
 //! Implementations:
 //! - the embedded store's token table
 //!   ([`crate::backend::embedded::EmbeddedBackend::authenticator`]);
-//! - the canonical protocol's `POST /v1/authenticate` ([`crate::backend::http`]).
+//! - the canonical protocol's `POST /v1/authenticate` ([`crate::backend::http`]);
+//! - a seed-format directory, `[auth] directory` ([`Directory`]);
+//! - a Rocket.Chat server's `GET /api/v1/me` ([`crate::backend::rocketchat`]).
 
 mod cache;
+pub mod directory;
 
 pub use cache::CachedAuthenticator;
+pub use directory::Directory;
 
 use crate::backend::{BoxFuture, QueryContext};
 use crate::canonical::{Credential, Error, Principal};

@@ -7,6 +7,7 @@
 pub mod embedded;
 pub mod fault;
 pub mod http;
+pub mod rocketchat;
 pub mod timed;
 
 use crate::canonical::{Error, Page, ThreadQuery};
@@ -54,6 +55,9 @@ pub struct QueryContext {
     pub request_id: Option<String>,
     /// When the caller's budget runs out; a backend gives up past it.
     pub deadline: Option<Instant>,
+    /// The credential as the caller sent it, once authenticated (an upstream platform
+    /// backend in passthrough mode reads with it). Its `Debug` never prints the secret.
+    pub credential: Option<crate::canonical::Credential>,
 }
 
 impl QueryContext {
@@ -62,6 +66,7 @@ impl QueryContext {
         QueryContext {
             request_id,
             deadline: budget.map(|b| Instant::now() + b),
+            credential: None,
         }
     }
 
@@ -89,6 +94,12 @@ pub trait Backend: Send + Sync + 'static {
         query: &'a ThreadQuery,
         ctx: &'a QueryContext,
     ) -> BoxFuture<'a, Result<Page, Error>>;
+
+    /// How many upstream calls each query took (`threadgate_upstream_calls_per_request`),
+    /// for backends that call a platform; the gateway registers it with its metrics.
+    fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        None
+    }
 
     /// A cheap round trip that proves the backend answers (readiness).
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>>;
@@ -137,5 +148,23 @@ pub async fn build(config: &crate::config::BackendConfig) -> Result<Built, Strin
             })
         }
         BackendConfig::Http(cfg) => http::build(cfg, None),
+        BackendConfig::RocketChat(cfg) => rocketchat::build(cfg),
     }
+}
+
+/// The authenticator `[auth] directory` asks for, in place of the backend's own; the
+/// directory is read now and again on SIGHUP.
+pub fn with_directory(built: Built, auth: &crate::config::AuthConfig) -> Result<Built, String> {
+    if auth.directory.is_empty() {
+        return Ok(built);
+    }
+    let dir = std::sync::Arc::new(crate::auth::Directory::open(std::path::Path::new(
+        &auth.directory,
+    ))?);
+    let reload = dir.clone();
+    crate::auth::directory::on_sighup("auth.directory", move || reload.reload());
+    Ok(Built {
+        backend: built.backend,
+        auth: dir,
+    })
 }

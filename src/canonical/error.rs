@@ -63,6 +63,11 @@ pub enum Error {
     BadBackendAnswer(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The backend cannot select exactly what the query asks for (a filter its upstream has
+    /// no parameter for, a page needing more calls than allowed): refused rather than
+    /// answered with other messages. The text says what, never a secret.
+    #[error("not answerable by this backend: {0}")]
+    Unsupported(String),
 }
 
 impl Error {
@@ -97,6 +102,7 @@ impl Error {
             Error::BackendTimeout => "backend_timeout",
             Error::BadBackendAnswer(_) => "bad_backend_answer",
             Error::Internal(_) => "internal",
+            Error::Unsupported(_) => "unsupported",
         }
     }
 }

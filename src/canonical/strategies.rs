@@ -320,5 +320,6 @@ pub fn error() -> impl Strategy<Value = Error> {
         Just(Error::BackendTimeout),
         text().prop_map(Error::BadBackendAnswer),
         text().prop_map(Error::Internal),
+        text().prop_map(Error::Unsupported),
     ]
 }

@@ -1,7 +1,7 @@
 //! Reading a tagged backend section (`[backend]`, later `[shadow.backend]`): `kind` picks the
 //! struct, and a key that belongs to another kind is refused by name.
 
-use super::{BackendConfig, EmbeddedConfig, HttpBackendConfig};
+use super::{BackendConfig, EmbeddedConfig, HttpBackendConfig, RocketChatBackendConfig};
 use serde::de::DeserializeOwned;
 
 /// The keys of each kind, for the error that names a key of another kind.
@@ -16,6 +16,18 @@ const KINDS: &[(&str, &[&str])] = &[
             "max_idle_connections",
             "token_file",
             "max_answer_bytes",
+        ],
+    ),
+    (
+        "rocketchat",
+        &[
+            "url",
+            "timeout_ms",
+            "connect_timeout_ms",
+            "max_idle_connections",
+            "passthrough",
+            "max_calls_per_request",
+            "auth",
         ],
     ),
 ];
@@ -75,6 +87,7 @@ impl BackendConfig {
         let value = toml::Value::Table(table);
         Ok(match kind.as_str() {
             "http" => BackendConfig::Http(section::<HttpBackendConfig>(value)?),
+            "rocketchat" => BackendConfig::RocketChat(section::<RocketChatBackendConfig>(value)?),
             _ => BackendConfig::Embedded(section::<EmbeddedConfig>(value)?),
         })
     }

@@ -5,10 +5,12 @@
 
 mod backend;
 mod sections;
+mod upstream;
 
 pub use backend::SectionError;
 pub use sections::*;
 use std::path::{Path, PathBuf};
+pub use upstream::{RocketChatBackendConfig, UpstreamAuthConfig, UpstreamAuthMode};
 
 /// The default config file, relative to the working directory.
 pub const DEFAULT_PATH: &str = "config/threadgate.toml";
@@ -241,6 +243,11 @@ impl Config {
                     return Err(bad("backend.max_answer_bytes", "must be at least 1024"));
                 }
             }
+            BackendConfig::RocketChat(rc) => {
+                if let Some((key, reason)) = rc.problem(&self.auth.directory) {
+                    return Err(bad(key, &reason));
+                }
+            }
         }
         if self.idmap.cache_entries == 0 {
             return Err(bad("idmap.cache_entries", "must be at least 1"));
@@ -277,7 +284,7 @@ impl Config {
         }
         match &mut self.backend {
             BackendConfig::Embedded(e) => e,
-            BackendConfig::Http(_) => unreachable!("switched to embedded above"),
+            _ => unreachable!("switched to embedded above"),
         }
     }
 
@@ -320,7 +327,9 @@ impl Config {
                 resolve(&mut e.seed);
             }
             BackendConfig::Http(h) => resolve(&mut h.token_file),
+            BackendConfig::RocketChat(rc) => resolve(&mut rc.auth.credentials),
         }
+        resolve(&mut self.auth.directory);
         if self.idmap.path.is_none() && self.idmap_path() != ":memory:" {
             self.idmap.path = Some(DEFAULT_IDMAP_PATH.into());
         }

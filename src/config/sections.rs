@@ -1,5 +1,6 @@
 //! The keys of the config file, section by section, with their defaults.
 
+use super::RocketChatBackendConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -89,6 +90,7 @@ impl Default for LogConfig {
 pub enum BackendConfig {
     Embedded(EmbeddedConfig),
     Http(HttpBackendConfig),
+    RocketChat(RocketChatBackendConfig),
 }
 
 impl Default for BackendConfig {
@@ -103,6 +105,7 @@ impl BackendConfig {
         match self {
             BackendConfig::Embedded(_) => "embedded",
             BackendConfig::Http(_) => "http",
+            BackendConfig::RocketChat(_) => "rocketchat",
         }
     }
 }
@@ -164,6 +167,9 @@ impl Default for HttpBackendConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
+    /// A directory in the seed format (`users.jsonl`, `tokens.jsonl`) the gateway checks
+    /// callers against itself, whatever the backend; empty = the backend's own tokens.
+    pub directory: String,
     /// How long a verified credential is trusted without asking the identity store again;
     /// 0 = ask every time. A token revoked in the store still works for at most this long.
     pub cache_ttl_ms: u64,
@@ -174,6 +180,7 @@ pub struct AuthConfig {
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
+            directory: String::new(),
             cache_ttl_ms: 30_000,
             cache_entries: 10_000,
         }

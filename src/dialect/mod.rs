@@ -122,6 +122,13 @@ pub trait Endpoint: Send + Sync + 'static {
         None
     }
 
+    /// An answer from the principal alone, given once the phases ran when they decode no
+    /// query (Rocket.Chat `GET /api/v1/me`): no backend call. `None` (the default) = the
+    /// phases decode a query.
+    fn answer_principal(&self, _req: &RequestView<'_>, _principal: &Principal) -> Option<Reply> {
+        None
+    }
+
     /// Credentials as the platform reads them; `None` = no credentials at all.
     fn credentials(&self, req: &RequestView<'_>) -> Option<Credential>;
 

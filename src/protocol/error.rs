@@ -107,6 +107,9 @@ enum Body {
     Internal {
         message: String,
     },
+    Unsupported {
+        message: String,
+    },
     BadRequest {
         message: String,
     },
@@ -140,6 +143,7 @@ impl From<&Error> for Body {
             Error::BackendTimeout => Body::BackendTimeout {},
             Error::BadBackendAnswer(message) => Body::BadBackendAnswer { message },
             Error::Internal(message) => Body::Internal { message },
+            Error::Unsupported(message) => Body::Unsupported { message },
         }
     }
 }
@@ -169,6 +173,7 @@ impl From<Body> for Decoded {
             Body::BackendTimeout {} => Error::BackendTimeout,
             Body::BadBackendAnswer { message } => Error::BadBackendAnswer(message),
             Body::Internal { message } => Error::Internal(message),
+            Body::Unsupported { message } => Error::Unsupported(message),
             Body::BadRequest { message } => {
                 return Decoded::Protocol(ProtocolError::BadRequest(message))
             }
@@ -195,6 +200,7 @@ pub fn error_status(error: &Error) -> StatusCode {
         Error::BackendUnavailable(_) | Error::BadBackendAnswer(_) => StatusCode::BAD_GATEWAY,
         Error::BackendTimeout => StatusCode::GATEWAY_TIMEOUT,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
     }
 }
 

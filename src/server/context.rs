@@ -121,6 +121,7 @@ impl RequestContext {
         QueryContext {
             request_id: self.request_id.clone(),
             deadline: Some(self.deadline),
+            credential: None,
         }
     }
 

@@ -130,6 +130,14 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// Exposes a platform backend's `threadgate_upstream_calls_per_request`.
+    pub fn watch_upstream_calls(
+        &self,
+        histogram: prometheus::Histogram,
+    ) -> Result<(), prometheus::Error> {
+        self.registry.register(Box::new(histogram))
+    }
+
     /// Exposes the id map's cache counters as `threadgate_idmap_cache_total{outcome}`, read
     /// when the metrics are rendered.
     pub fn watch_idmap(&self, counters: Arc<CacheCounters>) -> Result<(), prometheus::Error> {

@@ -51,6 +51,9 @@ impl Gateway {
     pub fn new(config: Config, parts: Parts, backend_ok: bool) -> Result<Gateway, StartError> {
         let metrics = Arc::new(Metrics::new()?);
         metrics.watch_idmap(parts.ids.cache_counters())?;
+        if let Some(calls) = parts.backend.upstream_calls() {
+            metrics.watch_upstream_calls(calls)?;
+        }
         let label = parts.backend.label().to_owned();
         let backend = decorate(&config, parts.backend, &metrics);
         let mut auth: Arc<dyn Authenticator> =
@@ -108,6 +111,7 @@ pub enum StartError {
 pub async fn build_parts(config: &Config) -> Result<Parts, StartError> {
     let built = crate::backend::build(&config.backend)
         .await
+        .and_then(|built| crate::backend::with_directory(built, &config.auth))
         .map_err(StartError::Backend)?;
     let ids = open_idmap(config).await?;
     Ok(Parts {

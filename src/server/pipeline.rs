@@ -30,7 +30,7 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
     if let Some(reply) = endpoint.preflight(req) {
         return Ok(reply);
     }
-    let qctx = ctx.query_context();
+    let mut qctx = ctx.query_context();
     let mut query: Option<ThreadQuery> = None;
     for phase in endpoint.phases() {
         match phase {
@@ -47,6 +47,7 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
                     .ok_or(Error::Unauthenticated(AuthFailure::Missing))?;
                 ctx.set_credential(credential.clone());
                 ctx.set_principal(gw.auth.authenticate(&credential, &qctx).await?);
+                qctx.credential = Some(credential);
             }
             Phase::RateLimit => {
                 // The caller once authenticated (a limit may run before or after decoding).
@@ -69,6 +70,14 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
                 endpoint.before_decode(req).await?;
                 query = Some(endpoint.decode(req, who)?);
             }
+        }
+    }
+    if query.is_none() {
+        if let Some(reply) = ctx
+            .principal()
+            .and_then(|who| endpoint.answer_principal(req, &who))
+        {
+            return Ok(reply);
         }
     }
     let query =

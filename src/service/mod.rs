@@ -48,6 +48,7 @@ pub type Running = listen::Running<State>;
 pub async fn start(config: &Config, at: Addresses) -> Result<Running, StartError> {
     let built = crate::backend::build(&config.backend)
         .await
+        .and_then(|built| crate::backend::with_directory(built, &config.auth))
         .map_err(StartError::Backend)?;
     start_with(config, built, at).await
 }

@@ -133,3 +133,63 @@ fn a_syntax_error_names_the_line() {
     assert!(stderr.contains(&path.display().to_string()), "{stderr}");
     assert!(stderr.contains("line 2"), "{stderr}");
 }
+
+#[test]
+fn rocketchat_backend_sections_are_checked_key_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"https://chat.example.com\"\n",
+            "key `backend.url`: https is not supported yet",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://u:p@chat.example.com\"\n",
+            "key `backend.url`: must not carry credentials",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\npassthrough = true\n",
+            "key `backend.passthrough`",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\nmax_calls_per_request = 0\n",
+            "key `backend.max_calls_per_request`: must be between 1 and 1000",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\n[backend.auth]\nmode = \"mapped\"\n",
+            "key `backend.auth.credentials`: is required in mode \"mapped\"",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\n[backend.auth]\nmode = \"mapped\"\ncredentials = \"c.jsonl\"\n",
+            "key `auth.directory`: is required",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\n[backend.auth]\nmode = \"borrowed\"\n",
+            "key `backend.auth.mode`: unknown variant `borrowed`",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\ntoken_file = \"x\"\n",
+            "is a key of kind \"http\", not of kind \"rocketchat\"",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let path = write(dir.path(), &format!("rc{i}.toml"), text);
+        let out = check_config(&path, &[]);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+        assert!(stderr.contains(want), "{text}: {stderr}");
+    }
+    let path = write(
+        dir.path(),
+        "ok.toml",
+        "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\n[backend.auth]\nmode = \"mapped\"\ncredentials = \"secrets/upstream.jsonl\"\n[auth]\ndirectory = \"config/demo\"\n",
+    );
+    let out = check_config(&path, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("max_calls_per_request = 20"), "{stdout}");
+}

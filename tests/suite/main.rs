@@ -19,6 +19,7 @@ mod rocketchat_client;
 mod rocketchat_dm;
 mod rocketchat_ratelimit;
 mod rocketchat_thread;
+mod rocketchat_upstream;
 mod selfcommunity;
 mod selfcommunity_client;
 mod service;

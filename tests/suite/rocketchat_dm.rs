@@ -7,7 +7,7 @@
 //! for; `ts` compared in milliseconds; newest first, ties by id descending).
 
 use crate::common;
-use crate::matrix;
+use crate::matrix_rc;
 
 use common::{golden, send, Answer, Gw};
 use threadgate::canonical::time::parse_datetime;
@@ -132,7 +132,7 @@ async fn golden_first_page_of_the_busy_dm() {
     golden("rocketchat/dm_busy_page.json", &a.body);
     assert_eq!(ids(&a), row_ids(&oracle(None, None, false, false)[..20]));
 }
-matrix!(golden_first_page_of_the_busy_dm);
+matrix_rc!(golden_first_page_of_the_busy_dm);
 
 async fn golden_unreads_with_oldest() {
     let gw = Gw::default().await;
@@ -144,7 +144,7 @@ async fn golden_unreads_with_oldest() {
     assert_eq!(a.status, 200);
     golden("rocketchat/dm_unreads.json", &a.body);
 }
-matrix!(golden_unreads_with_oldest);
+matrix_rc!(golden_unreads_with_oldest);
 
 // ---- roomId: user id, username, room id, alias --------------------------------------------
 
@@ -167,7 +167,7 @@ async fn user_id_username_room_id_and_alias_name_the_same_conversation() {
     assert_rc_headers(&alias);
     assert_eq!(alias.body, by_username.body);
 }
-matrix!(user_id_username_room_id_and_alias_name_the_same_conversation);
+matrix_rc!(user_id_username_room_id_and_alias_name_the_same_conversation);
 
 async fn a_peer_without_a_direct_room_is_an_empty_page() {
     let gw = Gw::default().await;
@@ -180,7 +180,7 @@ async fn a_peer_without_a_direct_room_is_an_empty_page() {
         r#"{"messages":[],"unreadNotLoaded":0,"success":true}"#
     );
 }
-matrix!(a_peer_without_a_direct_room_is_an_empty_page);
+matrix_rc!(a_peer_without_a_direct_room_is_an_empty_page);
 
 // ---- time bounds --------------------------------------------------------------------------
 
@@ -235,7 +235,7 @@ async fn latest_and_oldest_on_exact_timestamps() {
     );
     assert!(ids(&a).contains(&TIE[0].to_owned()));
 }
-matrix!(latest_and_oldest_on_exact_timestamps);
+matrix_rc!(latest_and_oldest_on_exact_timestamps);
 
 async fn unparseable_dates_are_epoch_zero() {
     let gw = Gw::default().await;
@@ -245,7 +245,7 @@ async fn unparseable_dates_are_epoch_zero() {
     let b = ana(&gw, "roomId=kenji.sato&count=5").await;
     assert_eq!(a.body, b.body);
 }
-matrix!(unparseable_dates_are_epoch_zero);
+matrix_rc!(unparseable_dates_are_epoch_zero);
 
 // ---- threads, paging ----------------------------------------------------------------------
 
@@ -265,7 +265,7 @@ async fn thread_replies_hidden_unless_asked_for_replies_shown_in_room_always() {
     assert!(!default.contains(&thread_only.id));
     assert!(with.contains(&thread_only.id));
 }
-matrix!(thread_replies_hidden_unless_asked_for_replies_shown_in_room_always);
+matrix_rc!(thread_replies_hidden_unless_asked_for_replies_shown_in_room_always);
 
 async fn count_and_offset() {
     let gw = Gw::default().await;
@@ -298,7 +298,7 @@ async fn count_and_offset() {
         all[..120]
     );
 }
-matrix!(count_and_offset);
+matrix_rc!(count_and_offset);
 
 // ---- unreads ------------------------------------------------------------------------------
 
@@ -343,7 +343,7 @@ async fn unreads_with_and_without_oldest() {
     assert!(j.get("firstUnread").is_none());
     assert_eq!(j["messages"].as_array().unwrap().len(), rows.len());
 }
-matrix!(unreads_with_and_without_oldest);
+matrix_rc!(unreads_with_and_without_oldest);
 
 // ---- the error table: both endpoints × every profile --------------------------------------
 
@@ -652,7 +652,7 @@ async fn error_table_for_both_endpoints_under_every_profile() {
         }
     }
 }
-matrix!(error_table_for_both_endpoints_under_every_profile);
+matrix_rc!(error_table_for_both_endpoints_under_every_profile);
 
 async fn rate_limited_and_timeout_rows_under_every_profile() {
     for (profile, name) in PROFILES {
@@ -694,7 +694,7 @@ async fn rate_limited_and_timeout_rows_under_every_profile() {
         assert_rc_headers(&a);
     }
 }
-matrix!(rate_limited_and_timeout_rows_under_every_profile);
+matrix_rc!(rate_limited_and_timeout_rows_under_every_profile);
 
 async fn upstream_unavailable_row_under_every_profile() {
     let unavailable = r#"{"success":false,"error":"Upstream unavailable [error-upstream-unavailable]","errorType":"error-upstream-unavailable"}"#;
@@ -716,7 +716,7 @@ async fn upstream_unavailable_row_under_every_profile() {
         }
     }
 }
-matrix!(upstream_unavailable_row_under_every_profile);
+matrix_rc!(upstream_unavailable_row_under_every_profile);
 
 async fn head_is_get_without_a_body() {
     let gw = Gw::default().await;
@@ -735,4 +735,4 @@ async fn head_is_get_without_a_body() {
         Some(get.body.len().to_string().as_str())
     );
 }
-matrix!(head_is_get_without_a_body);
+matrix_rc!(head_is_get_without_a_body);

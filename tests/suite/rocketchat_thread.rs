@@ -2,7 +2,7 @@
 //! default profile 6 unless a test says otherwise (spec: rocketchat.md).
 
 use crate::common;
-use crate::matrix;
+use crate::matrix_rc;
 
 use common::{golden, send, Answer, Gw};
 use threadgate::config::RocketChatProfile;
@@ -77,7 +77,7 @@ async fn golden_thread_with_upload_edit_mentions_reactions_and_extra_fields() {
     assert_rc_headers(&a);
     golden("rocketchat/thread_lunch.json", &a.body);
 }
-matrix!(golden_thread_with_upload_edit_mentions_reactions_and_extra_fields);
+matrix_rc!(golden_thread_with_upload_edit_mentions_reactions_and_extra_fields);
 
 async fn golden_thread_without_its_deleted_reply_and_with_tshow() {
     let gw = Gw::default().await;
@@ -90,7 +90,7 @@ async fn golden_thread_without_its_deleted_reply_and_with_tshow() {
     );
     assert_eq!(a.body.matches("\"tshow\":true").count(), 1);
 }
-matrix!(golden_thread_without_its_deleted_reply_and_with_tshow);
+matrix_rc!(golden_thread_without_its_deleted_reply_and_with_tshow);
 
 async fn golden_descending_page_of_a_long_thread() {
     let gw = Gw::default().await;
@@ -103,7 +103,7 @@ async fn golden_descending_page_of_a_long_thread() {
     golden("rocketchat/thread_incident_desc.json", &a.body);
     assert_eq!(envelope(&a), (3, 2, 137));
 }
-matrix!(golden_descending_page_of_a_long_thread);
+matrix_rc!(golden_descending_page_of_a_long_thread);
 
 // ---- paging -------------------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ async fn default_paging_is_fifty_oldest_first() {
         "the root is never returned"
     );
 }
-matrix!(default_paging_is_fifty_oldest_first);
+matrix_rc!(default_paging_is_fifty_oldest_first);
 
 async fn explicit_pages_concatenate_to_the_whole_thread() {
     let gw = Gw::default().await;
@@ -147,7 +147,7 @@ async fn explicit_pages_concatenate_to_the_whole_thread() {
     }
     assert_eq!(paged, ids(&all));
 }
-matrix!(explicit_pages_concatenate_to_the_whole_thread);
+matrix_rc!(explicit_pages_concatenate_to_the_whole_thread);
 
 async fn offset_past_the_end_is_an_empty_page() {
     let gw = Gw::default().await;
@@ -158,7 +158,7 @@ async fn offset_past_the_end_is_an_empty_page() {
         r#"{"messages":[],"count":0,"offset":500,"total":137,"success":true}"#
     );
 }
-matrix!(offset_past_the_end_is_an_empty_page);
+matrix_rc!(offset_past_the_end_is_an_empty_page);
 
 async fn count_zero_means_all_and_over_one_hundred_means_one_hundred() {
     let gw = Gw::default().await;
@@ -175,7 +175,7 @@ async fn count_zero_means_all_and_over_one_hundred_means_one_hundred() {
         (100, 0, 137)
     );
 }
-matrix!(count_zero_means_all_and_over_one_hundred_means_one_hundred);
+matrix_rc!(count_zero_means_all_and_over_one_hundred_means_one_hundred);
 
 async fn numbers_follow_parse_int() {
     let gw = Gw::default().await;
@@ -199,7 +199,7 @@ async fn numbers_follow_parse_int() {
         assert_eq!((c, o), (count, offset), "{query}");
     }
 }
-matrix!(numbers_follow_parse_int);
+matrix_rc!(numbers_follow_parse_int);
 
 // ---- sort ---------------------------------------------------------------------------------
 
@@ -218,7 +218,7 @@ async fn sort_ascending_descending_and_ignored_keys() {
     reversed.reverse();
     assert_eq!(desc, reversed);
 }
-matrix!(sort_ascending_descending_and_ignored_keys);
+matrix_rc!(sort_ascending_descending_and_ignored_keys);
 
 async fn invalid_sort_is_rejected_with_the_raw_value() {
     let gw = Gw::default().await;
@@ -240,7 +240,7 @@ async fn invalid_sort_is_rejected_with_the_raw_value() {
     assert_eq!(a.status, 400);
     assert!(a.body.contains("error-invalid-sort"), "{}", a.body);
 }
-matrix!(invalid_sort_is_rejected_with_the_raw_value);
+matrix_rc!(invalid_sort_is_rejected_with_the_raw_value);
 
 // ---- the error table (spec §6) ------------------------------------------------------------
 
@@ -274,7 +274,7 @@ async fn not_logged_in_is_401_whatever_is_wrong() {
         assert_eq!(a.body, UNAUTHORIZED_R);
     }
 }
-matrix!(not_logged_in_is_401_whatever_is_wrong);
+matrix_rc!(not_logged_in_is_401_whatever_is_wrong);
 
 async fn method_other_than_get_or_head_is_405_before_authentication() {
     let gw = Gw::default().await;
@@ -295,7 +295,7 @@ async fn method_other_than_get_or_head_is_405_before_authentication() {
         );
     }
 }
-matrix!(method_other_than_get_or_head_is_405_before_authentication);
+matrix_rc!(method_other_than_get_or_head_is_405_before_authentication);
 
 async fn head_is_get_without_a_body() {
     let gw = Gw::default().await;
@@ -315,7 +315,7 @@ async fn head_is_get_without_a_body() {
         Some(get.body.len().to_string().as_str())
     );
 }
-matrix!(head_is_get_without_a_body);
+matrix_rc!(head_is_get_without_a_body);
 
 async fn missing_or_empty_tmid() {
     let gw = Gw::default().await;
@@ -327,7 +327,7 @@ async fn missing_or_empty_tmid() {
         assert_eq!(a.body, expected, "{query}");
     }
 }
-matrix!(missing_or_empty_tmid);
+matrix_rc!(missing_or_empty_tmid);
 
 async fn unknown_or_repeated_tmid_is_an_invalid_message() {
     let gw = Gw::default().await;
@@ -342,7 +342,7 @@ async fn unknown_or_repeated_tmid_is_an_invalid_message() {
         assert_eq!(a.body, expected, "{query}");
     }
 }
-matrix!(unknown_or_repeated_tmid_is_an_invalid_message);
+matrix_rc!(unknown_or_repeated_tmid_is_an_invalid_message);
 
 async fn a_message_that_is_not_a_root_has_no_replies() {
     let gw = Gw::default().await;
@@ -355,7 +355,7 @@ async fn a_message_that_is_not_a_root_has_no_replies() {
         r#"{"messages":[],"count":0,"offset":0,"total":0,"success":true}"#
     );
 }
-matrix!(a_message_that_is_not_a_root_has_no_replies);
+matrix_rc!(a_message_that_is_not_a_root_has_no_replies);
 
 async fn a_non_member_cannot_read_a_private_thread() {
     let gw = Gw::default().await;
@@ -373,7 +373,7 @@ async fn a_non_member_cannot_read_a_private_thread() {
     let a = send(as_user(&gw, CHLOE, &format!("tmid={LUNCH}"))).await;
     assert_eq!(a.status, 200);
 }
-matrix!(a_non_member_cannot_read_a_private_thread);
+matrix_rc!(a_non_member_cannot_read_a_private_thread);
 
 async fn backend_timeout_is_504_in_the_dialect() {
     let gw = Gw::start(|c| {
@@ -390,7 +390,7 @@ async fn backend_timeout_is_504_in_the_dialect() {
     );
     assert!(a.header("x-request-id").is_some());
 }
-matrix!(backend_timeout_is_504_in_the_dialect);
+matrix_rc!(backend_timeout_is_504_in_the_dialect);
 
 async fn an_unavailable_backend_is_502_in_the_dialect() {
     let gw = Gw::unavailable(|_| {}).await;
@@ -402,7 +402,7 @@ async fn an_unavailable_backend_is_502_in_the_dialect() {
         r#"{"success":false,"error":"Upstream unavailable [error-upstream-unavailable]","errorType":"error-upstream-unavailable"}"#
     );
 }
-matrix!(an_unavailable_backend_is_502_in_the_dialect);
+matrix_rc!(an_unavailable_backend_is_502_in_the_dialect);
 
 // ---- request id ---------------------------------------------------------------------------
 
@@ -425,7 +425,7 @@ async fn request_id_is_echoed_or_generated() {
     let b = ana(&gw, &format!("tmid={LUNCH}")).await;
     assert_ne!(b.header("x-request-id"), Some(generated));
 }
-matrix!(request_id_is_echoed_or_generated);
+matrix_rc!(request_id_is_echoed_or_generated);
 
 // ---- later profiles (spec §7) -------------------------------------------------------------
 
@@ -473,4 +473,4 @@ async fn profiles_change_the_401_body_and_validation() {
         r#"{"success":false,"errorType":"error-invalid-params","error":"must NOT have fewer than 1 characters"}"#
     );
 }
-matrix!(profiles_change_the_401_body_and_validation);
+matrix_rc!(profiles_change_the_401_body_and_validation);

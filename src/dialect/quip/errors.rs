@@ -74,6 +74,12 @@ pub fn describe(error: &Error) -> (StatusCode, std::borrow::Cow<'_, str>) {
             StatusCode::GATEWAY_TIMEOUT,
             Cow::Borrowed("Upstream timed out"),
         ),
+        Error::Unsupported(what) => (
+            StatusCode::NOT_IMPLEMENTED,
+            Cow::Owned(format!(
+                "Not answerable through this gateway's upstream: {what}"
+            )),
+        ),
         Error::Internal(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             Cow::Borrowed("Internal error"),

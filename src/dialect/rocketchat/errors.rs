@@ -144,6 +144,16 @@ fn write_error_body(
             out.extend_from_slice(UPSTREAM_TIMEOUT);
             StatusCode::GATEWAY_TIMEOUT
         }
+        Error::Unsupported(what) => {
+            use crate::dialect::rocketchat::client::errors::{UNSUPPORTED, UNSUPPORTED_PREFIX};
+            write_failure(
+                out,
+                &format!("{UNSUPPORTED_PREFIX}{what}"),
+                UNSUPPORTED,
+                None,
+            );
+            StatusCode::NOT_IMPLEMENTED
+        }
         Error::Internal(_) => {
             out.extend_from_slice(INTERNAL);
             StatusCode::INTERNAL_SERVER_ERROR

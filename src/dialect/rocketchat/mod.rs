@@ -29,7 +29,7 @@ pub mod ratelimit;
 pub mod sort;
 
 pub use encode::{encode_thread_page, write_message, write_messages};
-pub use endpoints::{dm, thread, DmHistory, GetThreadMessages};
+pub use endpoints::{dm, me, thread, DmHistory, GetThreadMessages, Me};
 pub use errors::{render_error, INVALID_SORT};
 pub use profile::Profile;
 pub use ratelimit::{rate_limit, RateLimiter};
@@ -52,6 +52,7 @@ pub struct RocketChat {
     thread: Arc<GetThreadMessages>,
     dm: Arc<DmHistory>,
     im: Arc<DmHistory>,
+    me: Arc<Me>,
 }
 
 impl RocketChat {
@@ -67,6 +68,7 @@ impl RocketChat {
             thread: Arc::new(GetThreadMessages::new(profile).with_limiter(limiter.clone())),
             dm: Arc::new(dm(dm::ROUTE)),
             im: Arc::new(dm(dm::ALIAS_ROUTE)),
+            me: Arc::new(Me::new(profile)),
         }
     }
 
@@ -89,6 +91,7 @@ impl DialectFace for RocketChat {
             (thread::PATH, self.thread.clone() as Arc<dyn Endpoint>),
             (dm::PATH, self.dm.clone() as Arc<dyn Endpoint>),
             (dm::ALIAS_PATH, self.im.clone() as Arc<dyn Endpoint>),
+            (me::PATH, self.me.clone() as Arc<dyn Endpoint>),
         ]
     }
 

@@ -5,7 +5,7 @@ use crate::config::RocketChatProfile;
 use http::Method;
 
 #[test]
-fn face_serves_three_endpoints_with_the_profile_phases() {
+fn face_serves_four_endpoints_with_the_profile_phases() {
     use crate::dialect::Phase;
     let auth_rate = [
         Phase::Method,
@@ -39,11 +39,16 @@ fn face_serves_three_endpoints_with_the_profile_phases() {
                 ("/api/v1/chat.getThreadMessages", "chat.getThreadMessages"),
                 ("/api/v1/dm.history", "dm.history"),
                 ("/api/v1/im.history", "im.history"),
+                ("/api/v1/me", "me"),
             ]
         );
-        for (_, e) in &endpoints {
+        for (_, e) in &endpoints[..3] {
             assert_eq!(e.phases(), &phases);
         }
+        assert_eq!(
+            endpoints[3].1.phases(),
+            &[Phase::Method, Phase::Authenticate]
+        );
         assert_eq!(face.profile(), Profile::of(cfg));
         let headers = HeaderMap::new();
         let method = Method::GET;

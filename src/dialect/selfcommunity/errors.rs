@@ -111,6 +111,15 @@ pub fn render_error(_req: &RequestView<'_>, err: &Error) -> Reply {
             out.extend_from_slice(TIMEOUT);
             StatusCode::GATEWAY_TIMEOUT
         }
+        Error::Unsupported(what) => {
+            out.extend_from_slice(b"{\"detail\":");
+            write_str(
+                out,
+                &format!("Not answerable through this gateway's upstream: {what}"),
+            );
+            out.push(b'}');
+            StatusCode::NOT_IMPLEMENTED
+        }
         Error::Internal(_) => {
             out.extend_from_slice(INTERNAL);
             StatusCode::INTERNAL_SERVER_ERROR

@@ -91,6 +91,7 @@ fn all_errors() -> Vec<Decoded> {
         Error::BackendTimeout,
         Error::BadBackendAnswer("upstream answered 500".into()),
         Error::Internal("panic in handler".into()),
+        Error::Unsupported("oldest-first history".into()),
     ];
     let mut all: Vec<Decoded> = canonical.into_iter().map(Decoded::Canonical).collect();
     let newer = check_request_version(Some(b"2")).expect_err("refused");
@@ -168,7 +169,7 @@ fn every_example_is_in_the_document() {
 #[test]
 fn every_error_kind_is_documented() {
     let kinds: Vec<&str> = all_errors().iter().map(decoded_kind).collect();
-    assert_eq!(kinds.len(), 16);
+    assert_eq!(kinds.len(), 17);
     for d in all_errors() {
         let Decoded::Canonical(e) = &d else { continue };
         let body = encode_error(e);

@@ -136,6 +136,18 @@ impl Gw {
                 gw.service = Some(service);
                 return gw;
             }
+            Topology::RocketChat => {
+                // An upstream that is gone: nothing listens on the port any more.
+                let gone = std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .expect("a free port");
+                use_rocketchat(&mut config, &format!("http://{gone}"));
+                let parts = http_parts(&config).await;
+                let running = threadgate::server::start_with(config, parts)
+                    .await
+                    .expect("gateway starts");
+                return Gw::around(running);
+            }
         };
         let running = threadgate::server::start_with(config, parts)
             .await

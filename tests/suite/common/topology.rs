@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use threadgate::backend::embedded::EmbeddedBackend;
 use threadgate::backend::Built;
-use threadgate::config::{BackendConfig, Config, HttpBackendConfig};
+use threadgate::config::{BackendConfig, Config, HttpBackendConfig, RocketChatBackendConfig};
 use threadgate::server::Parts;
 
 /// Where a gateway under test finds its messages.
@@ -19,6 +19,9 @@ pub enum Topology {
     Embedded,
     /// The demo store behind `threadgate backend`, reached over the canonical protocol.
     Http,
+    /// The demo store in gateway A; the gateway under test has `[backend] kind =
+    /// "rocketchat"` with A as its upstream, and passes the caller's credential through.
+    RocketChat,
 }
 
 tokio::task_local! {
@@ -53,6 +56,65 @@ macro_rules! matrix {
             }
         }
     };
+}
+
+/// Runs the async test function `$name` in both topologies and through a gateway whose
+/// upstream is a Rocket.Chat server (another gateway): `$name::rocketchat`.
+#[macro_export]
+macro_rules! matrix_rc {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                $crate::common::Topology::Embedded.run(super::$name()).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn http() {
+                $crate::common::Topology::Http.run(super::$name()).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn rocketchat() {
+                $crate::common::Topology::RocketChat
+                    .run(super::$name())
+                    .await
+            }
+        }
+    };
+}
+
+/// Gateway A: the demo store behind a whole gateway (default config), on a runtime of its
+/// own for the whole test binary; returns its API address.
+pub fn demo_gateway() -> SocketAddr {
+    static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+    *ADDR.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("gateway A runtime");
+            runtime.block_on(async move {
+                let running = threadgate::server::start_with(test_config(), super::demo_parts())
+                    .await
+                    .expect("gateway A starts");
+                tx.send(running.addr).expect("address sent");
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().expect("gateway A address")
+    })
+}
+
+/// Points `config` at the Rocket.Chat server at `url` (passthrough credentials). The call
+/// budget is raised so that `count=0` over the busiest demo room (about 2,300 messages, 24
+/// calls of 100) is answered; the default budget's refusal has a test of its own.
+pub fn use_rocketchat(config: &mut Config, url: &str) {
+    config.backend = BackendConfig::RocketChat(RocketChatBackendConfig {
+        url: url.to_owned(),
+        max_calls_per_request: 100,
+        ..RocketChatBackendConfig::default()
+    });
 }
 
 /// The shared demo store served by one `threadgate backend` for the whole test binary, on a
@@ -113,14 +175,20 @@ pub async fn parts_for(config: &mut Config) -> Parts {
             use_service(config, demo_service());
             http_parts(config).await
         }
+        Topology::RocketChat => {
+            use_rocketchat(config, &format!("http://{}", demo_gateway()));
+            http_parts(config).await
+        }
     }
 }
 
-/// The parts a gateway builds for its `[backend] kind = "http"`, with the shared id map.
+/// The parts a gateway builds for its remote `[backend]` (`http`, `rocketchat`) and
+/// `[auth]`, with the shared id map.
 pub async fn http_parts(config: &Config) -> Parts {
     let built = threadgate::backend::build(&config.backend)
         .await
-        .expect("http backend builds");
+        .and_then(|built| threadgate::backend::with_directory(built, &config.auth))
+        .expect("remote backend builds");
     Parts {
         backend: built.backend,
         auth: built.auth,

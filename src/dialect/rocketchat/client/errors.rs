@@ -14,6 +14,7 @@
 //! | 429 | `RateLimited`: the wait from `X-RateLimit-Reset`, else the body's `N seconds`, else `Retry-After`, else one default window (60 s) |
 //! | 404 `API endpoint does not exist`, 405, other 4xx, other 400 types | `BackendUnavailable` (the upstream does not serve what the gateway asks) |
 //! | 404 otherwise | `NotFound(<subject>)` |
+//! | 501 `error-unsupported-by-upstream` (a gateway's refusal) | `Unsupported` with the same text |
 //! | 504, `error-upstream-timeout` | `BackendTimeout` |
 //! | 500, 502, 503, other 5xx, `error-upstream-unavailable` | `BackendUnavailable` |
 //! | anything else (other status, no JSON) | `BackendUnavailable` |
@@ -26,6 +27,11 @@ use super::request::{Request, Route};
 use crate::canonical::{AuthFailure, Error, Resource};
 use crate::dialect::rocketchat::errors::INVALID_SORT;
 use serde_json::Value;
+
+/// The error type a gateway answers a query its own upstream cannot select with (501).
+pub const UNSUPPORTED: &str = "error-unsupported-by-upstream";
+/// The text before what that refusal names.
+pub const UNSUPPORTED_PREFIX: &str = "Not answerable through this gateway's upstream: ";
 
 /// The window a server uses when it names no wait (`API_Default_Rate_Limiter_Interval`).
 pub const DEFAULT_RETRY_MS: u64 = 60_000;
@@ -112,6 +118,12 @@ pub fn decode_error(req: &Request, ans: &Answer<'_>) -> Error {
             Error::NotFound(subject(req))
         }
         429 => rate_limited(ans, &body),
+        501 if body.tag() == UNSUPPORTED => Error::Unsupported(
+            body.text()
+                .strip_prefix(UNSUPPORTED_PREFIX)
+                .unwrap_or(body.text())
+                .to_owned(),
+        ),
         504 => Error::BackendTimeout,
         200 | 400 => by_tag(req, ans, &body),
         _ => match body.tag() {

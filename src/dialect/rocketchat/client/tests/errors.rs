@@ -259,6 +259,7 @@ fn rendered_errors_decode_to_themselves_in_every_profile() {
             retry_after_ms: 3000,
         },
         Error::BackendTimeout,
+        Error::Unsupported("oldest-first history".into()),
     ];
     for p in ALL {
         for (path, req) in [(thread::PATH, thread_req()), (dm::PATH, dm_req())] {

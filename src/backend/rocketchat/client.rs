@@ -1,0 +1,189 @@
+//! The HTTP side of the `rocketchat` backend: one pooled reqwest client sending the client
+//! face's [`Request`]s, every call bounded in time (`timeout_ms` and what is left of the
+//! caller's deadline) and its answer in size ([`MAX_ANSWER_BYTES`]). What comes back is
+//! handed to the client face's decoders as it is; only transport failures are decided here:
+//! - connection refused or reset, the answer cut short → `BackendUnavailable`;
+//! - the budget spent → `BackendTimeout`;
+//! - an answer over the size bound → `BadBackendAnswer`.
+//!
+//! One retry on a connection error, before any byte of an answer arrived (every call is a
+//! `GET`). Credentials go in headers only and never into logs or errors.
+
+use crate::backend::QueryContext;
+use crate::canonical::Error;
+use crate::dialect::rocketchat::client::{Request, MAX_ANSWER_BYTES};
+use http::{HeaderMap, StatusCode};
+use std::time::{Duration, Instant};
+
+/// The upstream server: its base URL, the pooled client and the per-call limit.
+pub struct Upstream {
+    http: reqwest::Client,
+    base: String,
+    pub label: String,
+    timeout: Duration,
+}
+
+/// A whole answer, read within the size bound.
+pub struct Received {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Why one attempt failed.
+enum Failure {
+    Connect(reqwest::Error),
+    Transport(reqwest::Error),
+    Timeout,
+    TooLarge,
+}
+
+impl Failure {
+    fn from_send(e: reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            Failure::Timeout
+        } else if e.is_connect() {
+            Failure::Connect(e.without_url())
+        } else {
+            Failure::Transport(e.without_url())
+        }
+    }
+
+    fn from_read(e: reqwest::Error) -> Failure {
+        if e.is_timeout() {
+            Failure::Timeout
+        } else {
+            Failure::Transport(e.without_url())
+        }
+    }
+}
+
+impl Upstream {
+    /// A client for `url` (checked by the config: absolute `http`, no credentials in it).
+    pub fn new(
+        url: &str,
+        timeout: Duration,
+        connect_timeout: Duration,
+        max_idle: usize,
+    ) -> Result<Upstream, String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("backend.url: {e}"))?;
+        let host = parsed.host_str().unwrap_or_default().to_owned();
+        let port = parsed.port_or_known_default().unwrap_or(80);
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .pool_max_idle_per_host(max_idle)
+            .tcp_nodelay(true)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("threadgate/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("backend: cannot build the HTTP client: {e}"))?;
+        let authority = match parsed.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.clone(),
+        };
+        Ok(Upstream {
+            http,
+            base: format!(
+                "{}://{authority}{}",
+                parsed.scheme(),
+                parsed.path().trim_end_matches('/')
+            ),
+            label: format!("rocketchat:{host}:{port}"),
+            timeout,
+        })
+    }
+
+    /// Sends `req` with the credential headers `auth`; retried once when the connection
+    /// could not be made.
+    pub async fn send(
+        &self,
+        req: &Request,
+        auth: &[(&'static str, &str)],
+        ctx: &QueryContext,
+    ) -> Result<Received, Error> {
+        let budget = ctx
+            .remaining()
+            .map_or(self.timeout, |left| left.min(self.timeout));
+        if budget.is_zero() {
+            return Err(Error::BackendTimeout);
+        }
+        let deadline = Instant::now() + budget;
+        let url = format!("{}{}", self.base, req.path_and_query());
+        let work = async {
+            match self.attempt(&url, auth, ctx, budget).await {
+                Err(Failure::Connect(e)) => {
+                    tracing::warn!(backend = %self.label, error = %e, "upstream connection failed, retrying once");
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    self.attempt(&url, auth, ctx, left).await
+                }
+                other => other,
+            }
+        };
+        match tokio::time::timeout(budget, work).await {
+            Err(_) => Err(Error::BackendTimeout),
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(failure)) => Err(self.fail(req, failure)),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        url: &str,
+        auth: &[(&'static str, &str)],
+        ctx: &QueryContext,
+        budget: Duration,
+    ) -> Result<Received, Failure> {
+        let mut call = self.http.get(url).timeout(budget);
+        for (name, value) in auth {
+            call = call.header(*name, *value);
+        }
+        if let Some(id) = &ctx.request_id {
+            call = call.header("x-request-id", id.as_str());
+        }
+        let mut resp = call.send().await.map_err(Failure::from_send)?;
+        let max = MAX_ANSWER_BYTES as u64;
+        if resp.content_length().is_some_and(|n| n > max) {
+            return Err(Failure::TooLarge);
+        }
+        let status = resp.status();
+        let headers = std::mem::take(resp.headers_mut());
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(Failure::from_read)? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(Failure::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Received {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    fn fail(&self, req: &Request, failure: Failure) -> Error {
+        match failure {
+            Failure::Timeout => Error::BackendTimeout,
+            Failure::Connect(e) | Failure::Transport(e) => {
+                tracing::warn!(backend = %self.label, route = req.path(), error = %e, "upstream unreachable");
+                Error::BackendUnavailable(format!("{}: {e}", self.label))
+            }
+            Failure::TooLarge => {
+                tracing::error!(backend = %self.label, route = req.path(), max = MAX_ANSWER_BYTES, "upstream answer over the size bound");
+                Error::BadBackendAnswer(format!(
+                    "{}: {} answered more than {MAX_ANSWER_BYTES} bytes",
+                    self.label,
+                    req.path()
+                ))
+            }
+        }
+    }
+}
+
+/// The gateway's clock in epoch milliseconds (to turn `X-RateLimit-Reset` into a wait).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,235 @@
+//! The `rocketchat` backend: a Rocket.Chat server (or a gateway speaking Rocket.Chat) as the
+//! upstream, through the dialect's client face ([`crate::dialect::rocketchat::client`]).
+//!
+//! - [`client`]: the HTTP calls, bounded in time and size.
+//! - [`plan`]: one canonical query as the calls that answer it exactly (room kind from
+//!   `rooms.info`, windows of at most 100 messages, counting or oldest-first by walking the
+//!   newest-first history), at most `[backend] max_calls_per_request` calls; what no calls
+//!   answer exactly is refused with [`Error::Unsupported`].
+//! - [`credentials`]: `mapped` mode's file of each user's upstream credential.
+//!
+//! Identity: in `passthrough` mode the caller's own credential goes upstream, and the
+//! principal is the server's `GET /api/v1/me` ([`MeAuthenticator`]); in `mapped` mode the
+//! gateway checks callers against `[auth] directory` and reads the upstream with the
+//! caller's own upstream credential from the file. Either way the upstream is read with
+//! the caller's authority, never more.
+
+pub mod client;
+pub mod credentials;
+mod plan;
+
+use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
+use crate::auth::Authenticator;
+use crate::canonical::{AuthFailure, Credential, Error, Page, Principal, ThreadQuery};
+use crate::config::{RocketChatBackendConfig, UpstreamAuthMode};
+use crate::dialect::rocketchat::client::{self as face, Answer};
+use client::{now_ms, Upstream};
+use credentials::Credentials;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The `rocketchat` backend.
+pub struct RocketChatBackend {
+    upstream: Arc<Upstream>,
+    /// `Some` in mapped mode.
+    credentials: Option<Arc<Credentials>>,
+    max_calls: usize,
+    calls: prometheus::Histogram,
+}
+
+/// `GET /api/v1/me` with the caller's credential: the gateway's authenticator in
+/// passthrough mode.
+pub struct MeAuthenticator {
+    upstream: Arc<Upstream>,
+}
+
+/// Refuses every caller: stands in until `[auth] directory` replaces it (mapped mode
+/// requires one; the config check says so).
+struct NoDirectory;
+
+impl Authenticator for NoDirectory {
+    fn authenticate<'a>(
+        &'a self,
+        _credential: &'a Credential,
+        _ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Principal, Error>> {
+        Box::pin(std::future::ready(Err(Error::Internal(
+            "mapped mode needs [auth] directory".into(),
+        ))))
+    }
+}
+
+/// Opens the backend a `[backend] kind = "rocketchat"` section describes (no call is made
+/// yet: readiness follows the first probe). In mapped mode the credentials file is read
+/// now, and again on SIGHUP.
+pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
+    let upstream = Arc::new(Upstream::new(
+        &cfg.url,
+        Duration::from_millis(cfg.timeout_ms),
+        Duration::from_millis(cfg.connect_timeout_ms),
+        cfg.max_idle_connections,
+    )?);
+    let (credentials, auth): (_, Arc<dyn Authenticator>) = match cfg.auth.mode {
+        UpstreamAuthMode::Passthrough => (
+            None,
+            Arc::new(MeAuthenticator {
+                upstream: upstream.clone(),
+            }),
+        ),
+        UpstreamAuthMode::Mapped => {
+            let creds = Arc::new(Credentials::open(std::path::Path::new(
+                &cfg.auth.credentials,
+            ))?);
+            let reload = creds.clone();
+            crate::auth::directory::on_sighup("backend.auth.credentials", move || {
+                reload.reload().map(|_| ())
+            });
+            (Some(creds), Arc::new(NoDirectory))
+        }
+    };
+    let calls = calls_histogram(&upstream.label)?;
+    Ok(Built {
+        backend: Arc::new(RocketChatBackend {
+            upstream,
+            credentials,
+            max_calls: cfg.max_calls_per_request,
+            calls,
+        }),
+        auth,
+    })
+}
+
+/// `threadgate_upstream_calls_per_request{backend}`: calls per query, 0 for one refused
+/// before any call.
+fn calls_histogram(label: &str) -> Result<prometheus::Histogram, String> {
+    prometheus::Histogram::with_opts(
+        prometheus::HistogramOpts::new(
+            "threadgate_upstream_calls_per_request",
+            "Upstream calls one backend query took, by backend.",
+        )
+        .const_label("backend", label)
+        .buckets(vec![0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0]),
+    )
+    .map_err(|e| format!("backend: metrics: {e}"))
+}
+
+impl RocketChatBackend {
+    /// The upstream credential a query is read with, checked to be the caller's own.
+    fn credential(&self, query: &ThreadQuery, ctx: &QueryContext) -> Result<Credential, Error> {
+        let refuse = |why: &str| {
+            tracing::warn!(backend = %self.upstream.label, user_id = %query.principal.user_id, reason = why, "caller refused");
+            Err(Error::Unauthenticated(AuthFailure::Invalid))
+        };
+        match &self.credentials {
+            Some(creds) => match creds.of(&query.principal.user_id) {
+                Some(c @ Credential::UserToken { .. }) => Ok(c),
+                Some(Credential::Bearer { .. }) => {
+                    refuse("the user's mapped credential is a bearer token, which Rocket.Chat does not take")
+                }
+                None => refuse("no upstream credential for this user in backend.auth.credentials"),
+            },
+            None => match &ctx.credential {
+                Some(c @ Credential::UserToken { user_id, .. })
+                    if *user_id == query.principal.user_id =>
+                {
+                    Ok(c.clone())
+                }
+                Some(Credential::UserToken { .. }) => {
+                    refuse("the credential belongs to another user than the principal")
+                }
+                Some(Credential::Bearer { .. }) => {
+                    refuse("a bearer credential cannot pass through to a Rocket.Chat upstream")
+                }
+                None => refuse("no credential in the request context"),
+            },
+        }
+    }
+}
+
+impl Backend for RocketChatBackend {
+    fn kind(&self) -> &'static str {
+        "rocketchat"
+    }
+
+    fn label(&self) -> &str {
+        &self.upstream.label
+    }
+
+    /// What the Rocket.Chat routes offer natively (the planner walks for the rest).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            offset_paging: true,
+            totals: false,
+            cursors: false,
+            direct_by_peer: true,
+            replies: true,
+            groups: false,
+        }
+    }
+
+    fn query<'a>(
+        &'a self,
+        query: &'a ThreadQuery,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Page, Error>> {
+        Box::pin(async move {
+            let credential = self.credential(query, ctx)?;
+            let mut planner = plan::Planner::new(
+                &self.upstream,
+                &credential,
+                ctx,
+                self.max_calls,
+                self.credentials.is_some(),
+            )?;
+            let result = planner.answer(query).await;
+            self.calls.observe(planner.calls() as f64);
+            result
+        })
+    }
+
+    fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        Some(self.calls.clone())
+    }
+
+    /// `GET /api/v1/me` without a credential: a server that answers it (401 or 200) is up.
+    fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let req = face::me();
+            let got = self.upstream.send(&req, &[], ctx).await?;
+            match got.status.as_u16() {
+                200 | 401 => Ok(()),
+                _ => {
+                    let ans = Answer::with_headers(
+                        got.status.as_u16(),
+                        &got.headers,
+                        &got.body,
+                        now_ms(),
+                    );
+                    Err(face::decode_error(&req, &ans))
+                }
+            }
+        })
+    }
+}
+
+impl Authenticator for MeAuthenticator {
+    fn authenticate<'a>(
+        &'a self,
+        credential: &'a Credential,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Principal, Error>> {
+        Box::pin(async move {
+            let Ok(headers) = face::auth_headers(credential) else {
+                tracing::info!(
+                    backend = %self.upstream.label,
+                    "caller refused: a bearer credential cannot pass through to a Rocket.Chat upstream (it takes X-User-Id and X-Auth-Token)"
+                );
+                return Err(Error::Unauthenticated(AuthFailure::Invalid));
+            };
+            let req = face::me();
+            let got = self.upstream.send(&req, &headers, ctx).await?;
+            let ans = Answer::with_headers(got.status.as_u16(), &got.headers, &got.body, now_ms());
+            face::decode_me(&req, &ans)
+        })
+    }
+}

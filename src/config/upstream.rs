@@ -1,0 +1,116 @@
+//! `[backend] kind = "rocketchat"`: a Rocket.Chat server as the upstream, and the checks of
+//! that section (each error names the key).
+
+use serde::{Deserialize, Serialize};
+
+/// `kind = "rocketchat"`: a Rocket.Chat server (or a gateway speaking Rocket.Chat) read
+/// through the dialect's client face.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RocketChatBackendConfig {
+    /// The server's base URL, e.g. `http://chat.example.com`.
+    pub url: String,
+    /// Each call's limit (never past what is left of the request's own deadline).
+    pub timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    /// Idle keep-alive connections kept per host.
+    pub max_idle_connections: usize,
+    /// Untranslated Rocket.Chat routes proxied to the server (not built yet: must be false).
+    pub passthrough: bool,
+    /// Upstream calls one request may take (a page spanning calls, counting by walking).
+    pub max_calls_per_request: usize,
+    /// Whose credential reads the upstream.
+    pub auth: UpstreamAuthConfig,
+}
+
+impl Default for RocketChatBackendConfig {
+    fn default() -> Self {
+        RocketChatBackendConfig {
+            url: String::new(),
+            timeout_ms: 5_000,
+            connect_timeout_ms: 1_000,
+            max_idle_connections: 64,
+            passthrough: false,
+            max_calls_per_request: 20,
+            auth: UpstreamAuthConfig::default(),
+        }
+    }
+}
+
+/// `[backend.auth]` of an upstream platform.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpstreamAuthConfig {
+    pub mode: UpstreamAuthMode,
+    /// `mapped`: one JSON object a line with each directory user's upstream credential.
+    pub credentials: String,
+}
+
+/// How the gateway reads the upstream on a caller's behalf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpstreamAuthMode {
+    /// The caller's own credential goes upstream unchanged; the principal is the
+    /// upstream's `GET /api/v1/me`.
+    #[default]
+    Passthrough,
+    /// Callers are checked against `[auth] directory`; each one's upstream credential comes
+    /// from `credentials`.
+    Mapped,
+}
+
+impl RocketChatBackendConfig {
+    /// The first problem of the section, as (key, reason).
+    pub fn problem(&self, directory: &str) -> Option<(&'static str, String)> {
+        if let Some(reason) = url_problem(&self.url) {
+            return Some(("backend.url", reason));
+        }
+        if self.timeout_ms == 0 || self.connect_timeout_ms == 0 {
+            return Some((
+                "backend.timeout_ms",
+                "timeout_ms and connect_timeout_ms must be at least 1".into(),
+            ));
+        }
+        if !(1..=1000).contains(&self.max_calls_per_request) {
+            return Some((
+                "backend.max_calls_per_request",
+                "must be between 1 and 1000".into(),
+            ));
+        }
+        if self.passthrough {
+            return Some((
+                "backend.passthrough",
+                "proxying untranslated routes is not built yet: must be false".into(),
+            ));
+        }
+        match self.auth.mode {
+            UpstreamAuthMode::Passthrough if !self.auth.credentials.is_empty() => Some((
+                "backend.auth.credentials",
+                "is read in mode \"mapped\" only".into(),
+            )),
+            UpstreamAuthMode::Mapped if self.auth.credentials.is_empty() => Some((
+                "backend.auth.credentials",
+                "is required in mode \"mapped\" (a file of upstream credentials)".into(),
+            )),
+            UpstreamAuthMode::Mapped if directory.is_empty() => Some((
+                "auth.directory",
+                "is required when backend.auth.mode is \"mapped\" (the callers' directory)".into(),
+            )),
+            _ => None,
+        }
+    }
+}
+
+fn url_problem(url: &str) -> Option<String> {
+    match url::Url::parse(url) {
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+            Some("must not carry credentials".into())
+        }
+        Ok(u) if u.scheme() == "https" => Some(
+            "https is not supported yet (this build has no TLS client): use http on a trusted network, or a local TLS-terminating proxy"
+                .into(),
+        ),
+        Ok(u) if u.scheme() == "http" && u.host().is_some() => None,
+        _ => Some("must be an absolute http URL, e.g. \"http://chat.example.com\"".into()),
+    }
+}
