@@ -165,7 +165,10 @@ impl Client {
         if resp.content_length().is_some_and(|n| n > max) {
             return Err(Failure::Wire(too_large(resp.content_length(), max)));
         }
-        let mut body = Vec::new();
+        // Sized from the announced length (bounded above, capped at 1 MiB so that a false
+        // length costs little), so a page is not copied again each time the buffer grows.
+        let announced = resp.content_length().unwrap_or(0).min(1 << 20);
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
         while let Some(chunk) = resp.chunk().await.map_err(Failure::from_read)? {
             if (body.len() + chunk.len()) as u64 > max {
                 return Err(Failure::Wire(too_large(None, max)));
