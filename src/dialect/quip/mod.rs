@@ -13,6 +13,7 @@
 //!
 //! Dependencies go one way: `endpoints` uses the others, none of them uses `endpoints`.
 
+pub mod client;
 pub mod encode;
 pub mod endpoints;
 pub mod errors;
