@@ -9,12 +9,15 @@
 //! - [`encode`]: message objects and the bare array, straight to bytes (§5).
 //! - [`errors`]: [`render_error`], the only place a Quip error becomes an HTTP reply (§6).
 //! - [`ratelimit`]: the optional per-user and per-company windows (§5, §6).
+//! - [`fields`]: the field table the encoder and the client face share.
 //!
 //! Dependencies go one way: `endpoints` uses the others, none of them uses `endpoints`.
 
+pub mod client;
 pub mod encode;
 pub mod endpoints;
 pub mod errors;
+pub mod fields;
 pub mod params;
 pub mod ratelimit;
 

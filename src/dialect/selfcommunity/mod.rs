@@ -9,13 +9,18 @@
 //! - [`errors`]: [`render_error`], the only place a SelfCommunity error becomes a reply.
 //! - [`ratelimit`]: DRF's optional user throttle.
 //!
+//! - [`fields`]: the field table both faces share (keys, ids, datetimes, `message`).
+//! - [`client`]: the client face, for a SelfCommunity upstream.
+//!
 //! SelfCommunity only: [`links`], DRF `LimitOffsetPagination` links and the URL base.
 //!
 //! Integers for users, threads, groups and messages come from the [`IdMap`].
 
+pub mod client;
 pub mod encode;
 pub mod endpoints;
 pub mod errors;
+pub mod fields;
 pub mod links;
 pub mod params;
 pub mod ratelimit;
