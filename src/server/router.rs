@@ -12,6 +12,9 @@ pub enum Resolved {
     Endpoint(Arc<dyn Endpoint>),
     /// Under a dialect's prefix, but no endpoint of it.
     Face(Arc<dyn DialectFace>),
+    /// Under the prefix of the upstream's own dialect, no endpoint of it, and
+    /// `[backend] passthrough` on: the request goes to the upstream unchanged.
+    Passthrough(Arc<dyn DialectFace>),
     /// No dialect claims the path.
     Unclaimed,
 }
@@ -22,6 +25,7 @@ impl Resolved {
         match self {
             Resolved::Endpoint(ep) => (ep.dialect(), ep.route()),
             Resolved::Face(face) => (face.id(), "unknown"),
+            Resolved::Passthrough(face) => (face.id(), "passthrough"),
             Resolved::Unclaimed => (DialectId::None, "unknown"),
         }
     }
@@ -30,7 +34,7 @@ impl Resolved {
     pub fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
         match self {
             Resolved::Endpoint(ep) => ep.render_error(req, error),
-            Resolved::Face(face) => face.render_error(req, error),
+            Resolved::Face(face) | Resolved::Passthrough(face) => face.render_error(req, error),
             Resolved::Unclaimed => unclaimed_error(req, error),
         }
     }
@@ -40,6 +44,8 @@ impl Resolved {
 pub struct Router {
     exact: HashMap<&'static str, Arc<dyn Endpoint>>,
     faces: Vec<Arc<dyn DialectFace>>,
+    /// The dialect whose untranslated routes go to the upstream (`[backend] passthrough`).
+    passthrough: Option<DialectId>,
 }
 
 impl Router {
@@ -50,7 +56,17 @@ impl Router {
                 exact.insert(path, endpoint);
             }
         }
-        Router { exact, faces }
+        Router {
+            exact,
+            faces,
+            passthrough: None,
+        }
+    }
+
+    /// Sends the untranslated routes of `dialect` (when `Some`) to the upstream.
+    pub fn with_passthrough(mut self, dialect: Option<DialectId>) -> Router {
+        self.passthrough = dialect;
+        self
     }
 
     fn face_for(&self, path: &str) -> Option<&Arc<dyn DialectFace>> {
@@ -74,4 +90,22 @@ impl Router {
             None => Resolved::Unclaimed,
         }
     }
+
+    /// Where `req` leads: as [`Router::resolve`], and an untranslated route of the
+    /// passthrough dialect goes to the upstream, unless it asks for a protocol upgrade
+    /// (websockets are not proxied: such a request stays an unknown route).
+    pub fn resolve_request<B>(&self, req: &http::Request<B>) -> Resolved {
+        match self.resolve(req.uri().path()) {
+            Resolved::Face(face) if Some(face.id()) == self.passthrough && !is_upgrade(req) => {
+                Resolved::Passthrough(face)
+            }
+            other => other,
+        }
+    }
+}
+
+/// A request for another protocol on the connection: HTTP/1.1 `Upgrade`, or `CONNECT`
+/// (HTTP/2's extended CONNECT carries websockets).
+fn is_upgrade<B>(req: &http::Request<B>) -> bool {
+    req.headers().contains_key(http::header::UPGRADE) || req.method() == http::Method::CONNECT
 }

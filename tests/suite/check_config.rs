@@ -147,8 +147,8 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
             "key `backend.url`: must not carry credentials",
         ),
         (
-            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\npassthrough = true\n",
-            "key `backend.passthrough`",
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\npassthrough = true\n[backend.auth]\nmode = \"mapped\"\ncredentials = \"c.jsonl\"\n",
+            "key `backend.passthrough`: needs backend.auth.mode = \"passthrough\"",
         ),
         (
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\nmax_calls_per_request = 0\n",

@@ -18,11 +18,13 @@ pub mod client;
 pub mod credentials;
 mod plan;
 
+use super::proxy::Proxy;
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{AuthFailure, Credential, Error, Page, Principal, ThreadQuery};
 use crate::config::{RocketChatBackendConfig, UpstreamAuthMode};
 use crate::dialect::rocketchat::client::{self as face, Answer};
+use crate::dialect::DialectId;
 use client::{now_ms, Upstream};
 use credentials::Credentials;
 use std::sync::Arc;
@@ -33,6 +35,8 @@ pub struct RocketChatBackend {
     upstream: Arc<Upstream>,
     /// `Some` in mapped mode.
     credentials: Option<Arc<Credentials>>,
+    /// `Some` with `passthrough = true`: untranslated Rocket.Chat routes go there.
+    proxy: Option<Arc<Proxy>>,
     max_calls: usize,
     calls: prometheus::Histogram,
 }
@@ -88,10 +92,21 @@ pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
         }
     };
     let calls = calls_histogram(&upstream.label)?;
+    let proxy = match cfg.passthrough {
+        true => Some(Arc::new(Proxy::new(
+            &cfg.url,
+            DialectId::RocketChat,
+            Duration::from_millis(cfg.timeout_ms),
+            Duration::from_millis(cfg.connect_timeout_ms),
+            cfg.max_idle_connections,
+        )?)),
+        false => None,
+    };
     Ok(Built {
         backend: Arc::new(RocketChatBackend {
             upstream,
             credentials,
+            proxy,
             max_calls: cfg.max_calls_per_request,
             calls,
         }),
@@ -189,6 +204,10 @@ impl Backend for RocketChatBackend {
 
     fn upstream_calls(&self) -> Option<prometheus::Histogram> {
         Some(self.calls.clone())
+    }
+
+    fn passthrough(&self) -> Option<Arc<Proxy>> {
+        self.proxy.clone()
     }
 
     /// `GET /api/v1/me` without a credential: a server that answers it (401 or 200) is up.
