@@ -19,6 +19,7 @@ mod rocketchat_client;
 mod rocketchat_dm;
 mod rocketchat_passthrough;
 mod rocketchat_ratelimit;
+mod rocketchat_rooms_info;
 mod rocketchat_thread;
 mod rocketchat_upstream;
 mod selfcommunity;
