@@ -170,6 +170,15 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\ntoken_file = \"x\"\n",
             "is a key of kind \"http\", not of kind \"rocketchat\"",
         ),
+        // The SelfCommunity and Quip upstreams are not built yet.
+        (
+            "[backend]\nkind = \"selfcommunity\"\nurl = \"http://community.example.com\"\n",
+            "key `backend.kind`: unknown backend kind \"selfcommunity\", expected one of \"embedded\", \"http\", \"rocketchat\"",
+        ),
+        (
+            "[backend]\nkind = \"quip\"\nurl = \"http://platform.quip.example.com\"\n",
+            "key `backend.kind`: unknown backend kind \"quip\"",
+        ),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {
         let path = write(dir.path(), &format!("rc{i}.toml"), text);

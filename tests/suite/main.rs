@@ -17,6 +17,7 @@ mod quip_client;
 mod quip_ratelimit;
 mod rocketchat_client;
 mod rocketchat_dm;
+mod rocketchat_mapped;
 mod rocketchat_passthrough;
 mod rocketchat_ratelimit;
 mod rocketchat_rooms_info;
