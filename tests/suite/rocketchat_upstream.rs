@@ -133,16 +133,84 @@ pub(crate) fn is_refusal(a: &Answer) -> bool {
             .contains("Not answerable through this gateway's upstream")
 }
 
+/// A path, the caller's headers, the status and the exact body.
+type Refusal = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    u16,
+    &'static str,
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_caller_without_credentials_line_or_with_a_bearer_in_passthrough_is_401() {
+async fn a_mapped_caller_without_an_upstream_credential_is_forbidden_as_the_platform_says() {
+    // Authenticated by the directory (a valid credential), but not readable upstream: the
+    // platform's answer to an authenticated caller who may not read the target.
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("upstream.jsonl");
-    std::fs::write(&path, "").expect("write");
+    // Kenji's line is a bearer token, which Rocket.Chat does not take; nobody else has one.
+    std::fs::write(
+        &path,
+        "{\"user_id\":\"wnWPgRuQDB3TzxiZq\",\"scheme\":\"bearer\",\"token\":\"b\"}\n",
+    )
+    .expect("write");
     let url = format!("http://{}", demo_gateway());
-    let b = gateway_b(url.clone(), Some(path.display().to_string()), |_| {}).await;
-    let a = ask(&b, "/api/v2/pm/?user=102", &SC_ANA).await;
+    let b = gateway_b(url, Some(path.display().to_string()), |_| {}).await;
+    let cases: [Refusal; 6] = [
+        (
+            "/api/v2/pm/?user=102",
+            &SC_ANA,
+            403,
+            r#"{"detail":"You do not have permission to perform this action."}"#,
+        ),
+        (
+            "/api/v2/pm/?thread=502",
+            &SC_KENJI,
+            403,
+            r#"{"detail":"You do not have permission to perform this action."}"#,
+        ),
+        (
+            "/1/messages/vCPRIcENZyp",
+            &QUIP_PRIYA,
+            403,
+            r#"{"error":"Forbidden","error_code":403,"error_description":"Not authorized: vCPRIcENZyp"}"#,
+        ),
+        (
+            "/api/v1/dm.history?roomId=wnWPgRuQDB3TzxiZq",
+            &RC_ANA,
+            403,
+            r#"{"success":false,"error":"unauthorized"}"#,
+        ),
+        (
+            "/api/v1/chat.getThreadMessages?tmid=hwid5RgAfuvaSBZbM",
+            &RC_ANA,
+            400,
+            r#"{"success":false,"error":"Not Allowed [error-not-allowed]","errorType":"error-not-allowed"}"#,
+        ),
+        (
+            "/api/v1/rooms.info?roomId=GENERAL",
+            &RC_ANA,
+            400,
+            r#"{"success":false,"error":"not-allowed","errorType":"Not Allowed"}"#,
+        ),
+    ];
+    for (path, headers, status, body) in cases {
+        let a = ask(&b, path, headers).await;
+        assert_eq!((a.status, a.body.as_str()), (status, body), "{path}");
+    }
+    // A wrong credential is still 401, before any of that.
+    let a = ask(
+        &b,
+        "/api/v2/pm/?user=102",
+        &[("Authorization", "Bearer tg_bearer_nobody")],
+    )
+    .await;
     assert_eq!(a.status, 401, "{}", a.body);
-    let b = gateway_b(url, None, |_| {}).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bearer_caller_in_passthrough_mode_is_401() {
+    // The caller's own credential cannot go upstream: it is not a credential there.
+    let b = gateway_b(format!("http://{}", demo_gateway()), None, |_| {}).await;
     let a = ask(&b, "/api/v2/pm/?user=102", &SC_ANA).await;
     assert_eq!(a.status, 401, "{}", a.body);
     let a = ask(&b, "/1/messages/vCPRIcENZyp", &QUIP_PRIYA).await;
