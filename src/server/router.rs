@@ -93,10 +93,16 @@ impl Router {
 
     /// Where `req` leads: as [`Router::resolve`], and an untranslated route of the
     /// passthrough dialect goes to the upstream, unless it asks for a protocol upgrade
-    /// (websockets are not proxied: such a request stays an unknown route).
+    /// (websockets are not proxied) or its path could leave the dialect's prefix once the
+    /// upstream normalises it; such a request stays an unknown route.
     pub fn resolve_request<B>(&self, req: &http::Request<B>) -> Resolved {
-        match self.resolve(req.uri().path()) {
-            Resolved::Face(face) if Some(face.id()) == self.passthrough && !is_upgrade(req) => {
+        let path = req.uri().path();
+        match self.resolve(path) {
+            Resolved::Face(face)
+                if Some(face.id()) == self.passthrough
+                    && !is_upgrade(req)
+                    && stays_under_prefix(path) =>
+            {
                 Resolved::Passthrough(face)
             }
             other => other,
@@ -104,8 +110,47 @@ impl Router {
     }
 }
 
+/// Whether `path` names what it says: no `.` or `..` segment and no encoded dot, slash or
+/// backslash, which a server normalising the path could resolve outside the prefix the
+/// router matched (`/api/v1/../admin`).
+fn stays_under_prefix(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    !["%2e", "%2f", "%5c", "\\"]
+        .iter()
+        .any(|bad| lower.contains(bad))
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
+}
+
 /// A request for another protocol on the connection: HTTP/1.1 `Upgrade`, or `CONNECT`
 /// (HTTP/2's extended CONNECT carries websockets).
 fn is_upgrade<B>(req: &http::Request<B>) -> bool {
     req.headers().contains_key(http::header::UPGRADE) || req.method() == http::Method::CONNECT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stays_under_prefix;
+
+    #[test]
+    fn paths_with_dot_segments_or_encoded_separators_do_not_pass_through() {
+        for ok in [
+            "/api/v1/channels.list",
+            "/api/v1/rooms.upload/GENERAL",
+            "/api/v1/a..b/.c",
+        ] {
+            assert!(stays_under_prefix(ok), "{ok}");
+        }
+        for bad in [
+            "/api/v1/../admin",
+            "/api/v1/./x",
+            "/api/v1/x/..",
+            "/api/v1/%2e%2e/admin",
+            "/api/v1/%2E./admin",
+            "/api/v1/..%2fadmin",
+            "/api/v1/..%5Cadmin",
+            "/api/v1/..\\admin",
+        ] {
+            assert!(!stays_under_prefix(bad), "{bad}");
+        }
+    }
 }

@@ -517,6 +517,14 @@ async fn off_by_default_and_never_for_upgrades_or_other_dialects() {
     )
     .await;
     assert_eq!((ws.status, ws.body.as_str()), (404, RC_404));
+    // A path the upstream could normalise out of /api/v1/ (clients normalise dot
+    // segments themselves, so this one is sent raw).
+    for path in ["/api/v1/../../admin", "/api/v1/%2e%2e/admin"] {
+        let head = format!("GET {path} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n");
+        let answer = raw_exchange(on.running.addr, &head).await;
+        assert!(answer.starts_with("HTTP/1.1 404"), "{path}: {answer}");
+        assert!(answer.ends_with(RC_404), "{path}: {answer}");
+    }
     let sc = send(on.get("/api/v2/feed/")).await;
     assert_eq!(sc.status, 404, "{}", sc.body);
     assert!(upstream.seen().is_empty(), "{:?}", upstream.seen());
