@@ -30,6 +30,82 @@ type Case = (
     Through,
 );
 
+const HIDDEN: &str = "edits, deleted or hidden messages";
+
+/// Every case; `docs/upstreams.md` names them by their query.
+const CASES: &[Case] = &[
+    ("/api/v2/pm/?user=102", &SC_ANA, Through::Refused(HIDDEN)),
+    (
+        "/api/v2/pm/?user=102&limit=5&offset=3",
+        &SC_ANA,
+        Through::Refused(HIDDEN),
+    ),
+    ("/api/v2/pm/?thread=501", &SC_ANA, Through::Refused(HIDDEN)),
+    (
+        "/api/v2/pm/?thread=502",
+        &SC_KENJI,
+        Through::Refused(HIDDEN),
+    ),
+    ("/api/v2/pm/?thread=503", &SC_ANA, Through::SameError),
+    (
+        "/api/v2/pm/?group=1&limit=20",
+        &SC_CHLOE,
+        Through::Refused("a group's conversation"),
+    ),
+    (
+        "/api/v2/pm/",
+        &SC_ANA,
+        Through::Refused("a conversation list"),
+    ),
+    (
+        "/1/admin/messages/GENERAL?company_id=northwind",
+        &QUIP_MARCUS,
+        Through::Refused("company-admin access"),
+    ),
+    (
+        "/1/admin/messages/vCPRIcENZyp?company_id=northwind",
+        &QUIP_MARCUS,
+        Through::Status(404),
+    ),
+    (
+        "/1/messages/AJ2tqXDhYkEoaXoBcvDstRKMvtHPAYJks4?message_type=edit",
+        &QUIP_PRIYA,
+        Through::Refused("edits"),
+    ),
+    (
+        "/1/messages/AJ2tqXDhYkEoaXoBcvDstRKMvtHPAYJks4",
+        &QUIP_PRIYA,
+        Through::Milliseconds,
+    ),
+    (
+        "/1/messages/AJ2tqXDhYkEoaXoBcvDstRKMvtHPAYJks4?count=3&sorted_by=ASC",
+        &QUIP_PRIYA,
+        Through::Milliseconds,
+    ),
+    (
+        "/1/messages/RTvWi3XPWmNPu3MpX",
+        &QUIP_PRIYA,
+        Through::Refused("/api/v1/groups.history, a route the upstream does not serve"),
+    ),
+    (
+        "/1/messages/GENERAL",
+        &QUIP_PRIYA,
+        Through::Refused("/api/v1/channels.history, a route the upstream does not serve"),
+    ),
+    // A Quip document is no Rocket.Chat room: rooms.info does not find it.
+    ("/1/messages/vCPRIcENZyp", &QUIP_PRIYA, Through::Status(404)),
+    (
+        "/api/v1/dm.history?roomId=wnWPgRuQDB3TzxiZq&count=20",
+        &RC_ANA,
+        Through::Exact,
+    ),
+    (
+        "/api/v1/chat.getThreadMessages?tmid=hwid5RgAfuvaSBZbM",
+        &RC_ANA,
+        Through::Exact,
+    ),
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mapped_callers_get_the_same_messages_or_a_clear_refusal() {
     // Gateway A serves rooms.info, so rooms named by id have a kind; A's Rocket.Chat face
@@ -44,80 +120,7 @@ async fn mapped_callers_get_the_same_messages_or_a_clear_refusal() {
     )
     .await;
     let a = Gw::default().await;
-    const HIDDEN: &str = "edits, deleted or hidden messages";
-    let cases: &[Case] = &[
-        ("/api/v2/pm/?user=102", &SC_ANA, Through::Refused(HIDDEN)),
-        (
-            "/api/v2/pm/?user=102&limit=5&offset=3",
-            &SC_ANA,
-            Through::Refused(HIDDEN),
-        ),
-        ("/api/v2/pm/?thread=501", &SC_ANA, Through::Refused(HIDDEN)),
-        (
-            "/api/v2/pm/?thread=502",
-            &SC_KENJI,
-            Through::Refused(HIDDEN),
-        ),
-        ("/api/v2/pm/?thread=503", &SC_ANA, Through::SameError),
-        (
-            "/api/v2/pm/?group=1&limit=20",
-            &SC_CHLOE,
-            Through::Refused("a group's conversation"),
-        ),
-        (
-            "/api/v2/pm/",
-            &SC_ANA,
-            Through::Refused("a conversation list"),
-        ),
-        (
-            "/1/admin/messages/GENERAL?company_id=northwind",
-            &QUIP_MARCUS,
-            Through::Refused("company-admin access"),
-        ),
-        (
-            "/1/admin/messages/vCPRIcENZyp?company_id=northwind",
-            &QUIP_MARCUS,
-            Through::Status(404),
-        ),
-        (
-            "/1/messages/AJ2tqXDhYkEoaXoBcvDstRKMvtHPAYJks4?message_type=edit",
-            &QUIP_PRIYA,
-            Through::Refused("edits"),
-        ),
-        (
-            "/1/messages/AJ2tqXDhYkEoaXoBcvDstRKMvtHPAYJks4",
-            &QUIP_PRIYA,
-            Through::Milliseconds,
-        ),
-        (
-            "/1/messages/AJ2tqXDhYkEoaXoBcvDstRKMvtHPAYJks4?count=3&sorted_by=ASC",
-            &QUIP_PRIYA,
-            Through::Milliseconds,
-        ),
-        (
-            "/1/messages/RTvWi3XPWmNPu3MpX",
-            &QUIP_PRIYA,
-            Through::Refused("/api/v1/groups.history, a route the upstream does not serve"),
-        ),
-        (
-            "/1/messages/GENERAL",
-            &QUIP_PRIYA,
-            Through::Refused("/api/v1/channels.history, a route the upstream does not serve"),
-        ),
-        // A Quip document is no Rocket.Chat room: rooms.info does not find it.
-        ("/1/messages/vCPRIcENZyp", &QUIP_PRIYA, Through::Status(404)),
-        (
-            "/api/v1/dm.history?roomId=wnWPgRuQDB3TzxiZq&count=20",
-            &RC_ANA,
-            Through::Exact,
-        ),
-        (
-            "/api/v1/chat.getThreadMessages?tmid=hwid5RgAfuvaSBZbM",
-            &RC_ANA,
-            Through::Exact,
-        ),
-    ];
-    for (path, headers, through) in cases {
+    for (path, headers, through) in CASES {
         let want = ask(&a, path, headers).await;
         let got = ask(&b, path, headers).await;
         match through {
