@@ -7,6 +7,7 @@
 pub mod embedded;
 pub mod fault;
 pub mod http;
+pub mod proxy;
 pub mod rocketchat;
 pub mod timed;
 
@@ -98,6 +99,12 @@ pub trait Backend: Send + Sync + 'static {
     /// How many upstream calls each query took (`threadgate_upstream_calls_per_request`),
     /// for backends that call a platform; the gateway registers it with its metrics.
     fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        None
+    }
+
+    /// The upstream that untranslated routes of its own dialect go to, when the backend
+    /// is a platform and `[backend] passthrough` is on; the gateway routes them there.
+    fn passthrough(&self) -> Option<std::sync::Arc<proxy::Proxy>> {
         None
     }
 

@@ -15,7 +15,9 @@ pub struct RocketChatBackendConfig {
     pub connect_timeout_ms: u64,
     /// Idle keep-alive connections kept per host.
     pub max_idle_connections: usize,
-    /// Untranslated Rocket.Chat routes proxied to the server (not built yet: must be false).
+    /// Untranslated Rocket.Chat routes (`/api/v1/...` paths no endpoint serves) proxied to
+    /// the server unchanged. Passthrough identity only: the request carries the caller's
+    /// own credential.
     pub passthrough: bool,
     /// Upstream calls one request may take (a page spanning calls, counting by walking).
     pub max_calls_per_request: usize,
@@ -77,10 +79,10 @@ impl RocketChatBackendConfig {
                 "must be between 1 and 1000".into(),
             ));
         }
-        if self.passthrough {
+        if self.passthrough && self.auth.mode == UpstreamAuthMode::Mapped {
             return Some((
                 "backend.passthrough",
-                "proxying untranslated routes is not built yet: must be false".into(),
+                "needs backend.auth.mode = \"passthrough\": a passed-through request goes upstream unchanged, with the caller's own credential, which in mode \"mapped\" is not an upstream credential".into(),
             ));
         }
         match self.auth.mode {

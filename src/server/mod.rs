@@ -1,16 +1,18 @@
 //! The gateway process: listeners, the shared state, readiness and graceful shutdown.
 
 pub mod admin;
+pub mod body;
 pub mod context;
 pub mod health;
 pub mod listen;
 pub mod metrics;
+pub mod passthrough;
 pub mod pipeline;
 pub mod router;
 pub mod stack;
 
 use crate::auth::{Authenticator, CachedAuthenticator, TimedAuthenticator};
-use crate::backend::{fault::Delayed, timed::Timed, Backend};
+use crate::backend::{fault::Delayed, proxy::Proxy, timed::Timed, Backend};
 use crate::config::{BackendConfig, Config};
 use crate::dialect::{rocketchat::RocketChat, DialectFace};
 use crate::idmap::IdMap;
@@ -31,6 +33,8 @@ pub struct Gateway {
     /// The authentication phase.
     pub auth: Arc<dyn Authenticator>,
     pub router: Router,
+    /// Where untranslated routes of the upstream's own dialect go (`[backend] passthrough`).
+    pub passthrough: Option<Arc<Proxy>>,
     pub metrics: Arc<Metrics>,
     pub health: Arc<Health>,
 }
@@ -55,6 +59,7 @@ impl Gateway {
             metrics.watch_upstream_calls(calls)?;
         }
         let label = parts.backend.label().to_owned();
+        let passthrough = parts.backend.passthrough();
         let backend = decorate(&config, parts.backend, &metrics);
         let mut auth: Arc<dyn Authenticator> =
             Arc::new(TimedAuthenticator::new(parts.auth, metrics.clone(), &label));
@@ -67,7 +72,9 @@ impl Gateway {
             ));
         }
         Ok(Gateway {
-            router: Router::new(dialects(&config, &parts.ids)),
+            router: Router::new(dialects(&config, &parts.ids))
+                .with_passthrough(passthrough.as_ref().map(|p| p.dialect())),
+            passthrough,
             metrics,
             backend,
             auth,
