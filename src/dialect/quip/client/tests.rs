@@ -1,0 +1,39 @@
+//! The client face: requests.
+
+use super::*;
+use crate::canonical::{Access, Order, Principal, Target, ThreadQuery};
+use http::HeaderMap;
+
+mod requests;
+
+/// A thread id as Quip writes them.
+const THREAD: &str = "vCPRIcENZyp";
+
+fn principal() -> Principal {
+    Principal {
+        user_id: "VOQAEArheMG".to_owned(),
+        username: "Heller Stern".to_owned(),
+        admin_of: Vec::new(),
+    }
+}
+
+/// A query as the Quip server face decodes one without parameters: newest first, a flat
+/// thread.
+fn query(thread: &str) -> ThreadQuery {
+    let mut q = ThreadQuery::new(principal(), Target::Room(thread.to_owned()));
+    q.filter.include_replies = true;
+    q.order = Order::Descending;
+    q
+}
+
+/// The same through the Admin API of `company`.
+fn admin_query(thread: &str, company: &str) -> ThreadQuery {
+    let mut q = query(thread);
+    q.access = Access::CompanyAdmin(company.to_owned());
+    q
+}
+
+/// The first call for `thread`, 25 messages.
+fn thread_request(thread: &str) -> Request {
+    messages(&query(thread), None, 25).expect("a thread request")
+}
