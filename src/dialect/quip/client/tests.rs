@@ -1,9 +1,12 @@
-//! The client face: requests.
+//! The client face: requests, answers, every error row of spec §6.
 
 use super::*;
 use crate::canonical::{Access, Order, Principal, Target, ThreadQuery};
-use http::HeaderMap;
+use crate::dialect::{QueryPairs, RequestView};
+use http::{HeaderMap, Method};
 
+mod answers;
+mod errors;
 mod requests;
 
 /// A thread id as Quip writes them.
@@ -36,4 +39,24 @@ fn admin_query(thread: &str, company: &str) -> ThreadQuery {
 /// The first call for `thread`, 25 messages.
 fn thread_request(thread: &str) -> Request {
     messages(&query(thread), None, 25).expect("a thread request")
+}
+
+/// `f` on the view of the server face receiving `req`.
+fn with_view<T>(req: &Request, f: impl FnOnce(&RequestView<'_>) -> T) -> T {
+    let target = req.path_and_query();
+    let (path, qs) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target.as_str(), None),
+    };
+    let (method, headers, pairs) = (Method::GET, HeaderMap::new(), QueryPairs::new());
+    let view = RequestView {
+        method: &method,
+        path,
+        query: qs,
+        headers: &headers,
+        peer: None,
+        now_usec: 0,
+        pairs: &pairs,
+    };
+    f(&view)
 }
