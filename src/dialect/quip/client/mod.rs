@@ -21,7 +21,8 @@
 //! has no offset and no total: a planner skips and counts by walking.
 //!
 //! Keys and conversions come from [`super::fields`], the table the server face's encoder
-//! uses.
+//! uses, so `Page → server-face JSON → client face → Page` is the identity on every field
+//! Quip carries (property-tested, through the server face's endpoint).
 //!
 //! # What a Quip message carries
 //!

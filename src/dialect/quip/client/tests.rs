@@ -1,4 +1,5 @@
-//! The client face: requests, answers, every error row of spec §6.
+//! The client face: requests, answers, every error row of spec §6, and the round trip
+//! through the server face's endpoint.
 
 use super::*;
 use crate::canonical::{Access, Order, Principal, Target, ThreadQuery};
@@ -7,6 +8,7 @@ use http::{HeaderMap, Method};
 
 mod answers;
 mod errors;
+mod property;
 mod requests;
 
 /// A thread id as Quip writes them.
