@@ -10,6 +10,7 @@ pub mod http;
 pub mod proxy;
 pub mod rocketchat;
 pub mod timed;
+pub mod tls;
 
 use crate::canonical::{Error, Page, ThreadQuery};
 use std::future::Future;

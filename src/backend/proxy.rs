@@ -26,6 +26,7 @@ use http::{HeaderMap, Method, Uri};
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::{connect::HttpConnector, Client};
 use hyper_util::rt::TokioExecutor;
 use std::future::Future;
@@ -57,7 +58,7 @@ const HOP_BY_HOP: [&str; 9] = [
 
 /// The upstream that untranslated routes of `dialect` go to.
 pub struct Proxy {
-    client: Client<HttpConnector, OutBody>,
+    client: Client<HttpsConnector<HttpConnector>, OutBody>,
     /// `scheme://authority` and the base path, without a trailing `/`.
     base: String,
     label: String,
@@ -79,10 +80,11 @@ pub struct Inbound<B> {
 pub type Outbound = http::Response<Deadline<Incoming>>;
 
 impl Proxy {
-    /// A proxy to `url` (an absolute `http` URL, checked by the config) for the routes of
-    /// `dialect`.
+    /// A proxy to `url` (an absolute `http` or `https` URL, checked by the config) for the
+    /// routes of `dialect`, trusting what `tls` trusts.
     pub fn new(
         url: &str,
+        tls: rustls::ClientConfig,
         dialect: DialectId,
         timeout: Duration,
         connect_timeout: Duration,
@@ -94,6 +96,16 @@ impl Proxy {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(connect_timeout));
         connector.set_nodelay(true);
+        // `https_or_http`: the scheme of the URL decides; HTTP/1.1 either way (the builder
+        // sets ALPN itself from `enable_http1`, and refuses a configuration that has it).
+        connector.enforce_http(false);
+        let mut tls = tls;
+        tls.alpn_protocols.clear();
+        let connector = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(connector);
         let client = Client::builder(TokioExecutor::new())
             .pool_max_idle_per_host(max_idle)
             .build(connector);
@@ -146,6 +158,7 @@ impl Proxy {
             Err(_) => return Err(Error::BackendTimeout),
             Ok(Err(_)) if over.load(Ordering::Acquire) => return Err(Error::PayloadTooLarge),
             Ok(Err(e)) => {
+                let e = super::tls::chain(&e);
                 tracing::warn!(backend = %self.label, error = %e, "passthrough: upstream unreachable");
                 return Err(Error::BackendUnavailable(format!("{}: {e}", self.label)));
             }

@@ -219,17 +219,11 @@ impl Config {
                             "must not carry credentials (put the shared secret in backend.token_file)",
                         ))
                     }
-                    Ok(u) if u.scheme() == "https" => {
-                        return Err(bad(
-                            "backend.url",
-                            "https is not supported yet (this build has no TLS client): use http on a trusted network",
-                        ))
-                    }
-                    Ok(u) if u.scheme() == "http" && u.host().is_some() => {}
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                     _ => {
                         return Err(bad(
                             "backend.url",
-                            "must be an absolute http URL, e.g. \"http://127.0.0.1:7070\"",
+                            "must be an absolute http(s) URL, e.g. \"http://127.0.0.1:7070\"",
                         ))
                     }
                 }
@@ -326,8 +320,14 @@ impl Config {
                 resolve(&mut e.path);
                 resolve(&mut e.seed);
             }
-            BackendConfig::Http(h) => resolve(&mut h.token_file),
-            BackendConfig::RocketChat(rc) => resolve(&mut rc.auth.credentials),
+            BackendConfig::Http(h) => {
+                resolve(&mut h.token_file);
+                resolve(&mut h.ca_file);
+            }
+            BackendConfig::RocketChat(rc) => {
+                resolve(&mut rc.auth.credentials);
+                resolve(&mut rc.ca_file);
+            }
         }
         resolve(&mut self.auth.directory);
         if self.idmap.path.is_none() && self.idmap_path() != ":memory:" {

@@ -139,8 +139,8 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         (
-            "[backend]\nkind = \"rocketchat\"\nurl = \"https://chat.example.com\"\n",
-            "key `backend.url`: https is not supported yet",
+            "[backend]\nkind = \"rocketchat\"\nurl = \"ftp://chat.example.com\"\n",
+            "key `backend.url`: must be an absolute http(s) URL",
         ),
         (
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://u:p@chat.example.com\"\n",

@@ -27,3 +27,4 @@ mod selfcommunity;
 mod selfcommunity_client;
 mod service;
 mod shutdown;
+mod tls_upstream;

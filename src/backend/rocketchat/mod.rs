@@ -69,8 +69,10 @@ impl Authenticator for NoDirectory {
 /// yet: readiness follows the first probe). In mapped mode the credentials file is read
 /// now, and again on SIGHUP.
 pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
+    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
     let upstream = Arc::new(Upstream::new(
         &cfg.url,
+        tls.clone(),
         Duration::from_millis(cfg.timeout_ms),
         Duration::from_millis(cfg.connect_timeout_ms),
         cfg.max_idle_connections,
@@ -97,6 +99,7 @@ pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
     let proxy = match cfg.passthrough {
         true => Some(Arc::new(Proxy::new(
             &cfg.url,
+            tls,
             DialectId::RocketChat,
             Duration::from_millis(cfg.timeout_ms),
             Duration::from_millis(cfg.connect_timeout_ms),
