@@ -12,6 +12,7 @@ mod idmap;
 mod idmap_cache;
 mod import;
 mod limits;
+mod principal_answers;
 mod quip;
 mod quip_client;
 mod quip_ratelimit;

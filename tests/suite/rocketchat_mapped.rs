@@ -21,6 +21,9 @@ enum Through {
     Refused(&'static str),
     /// Another status (the upstream does not know the room).
     Status(u16),
+    /// A's 200, byte for byte, with no message list: the caller's principal (from the
+    /// directory), answered without an upstream call.
+    Principal,
 }
 
 /// A path, the caller's headers, and what B answers.
@@ -34,6 +37,8 @@ const HIDDEN: &str = "edits, deleted or hidden messages";
 
 /// Every case; `docs/upstreams.md` names them by their query.
 const CASES: &[Case] = &[
+    ("/api/v2/user/me/", &SC_ANA, Through::Principal),
+    ("/1/users/current", &QUIP_PRIYA, Through::Principal),
     ("/api/v2/pm/?user=102", &SC_ANA, Through::Refused(HIDDEN)),
     (
         "/api/v2/pm/?user=102&limit=5&offset=3",
@@ -162,6 +167,10 @@ async fn mapped_callers_get_the_same_messages_or_a_clear_refusal() {
                 );
             }
             Through::Status(status) => assert_eq!(got.status, *status, "{path}: {}", got.body),
+            Through::Principal => {
+                assert_eq!(want.status, 200, "{path}: {}", want.body);
+                assert_eq!((got.status, &got.body), (200, &want.body), "{path}");
+            }
         }
     }
 }

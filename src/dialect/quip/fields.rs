@@ -51,7 +51,7 @@ macro_rules! qp {
     (mention_user_ids) => {
         "mention_user_ids"
     };
-    // File, annotation, apparent user.
+    // File, annotation, apparent user; `users/current` is `name` then `id`.
     (hash) => {
         "hash"
     };
