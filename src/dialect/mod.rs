@@ -5,7 +5,13 @@
 //! [`Page`](crate::canonical::Page) or [`Error`] into that platform's exact response. Dialect
 //! code is pure: no I/O, no clock reads except through [`RequestView`]. The request pipeline
 //! (`crate::server::pipeline`) runs the phases in the order each endpoint declares.
+//!
+//! Each dialect's **client face** (`<dialect>::client`) is the other direction: the calls a
+//! backend makes to an upstream of that platform and the decoding of its answers. What the
+//! three client faces share (strict JSON path helpers, bounded answer reading, retry waits,
+//! window splitting) is in [`client_common`].
 
+pub mod client_common;
 pub mod quip;
 pub mod rocketchat;
 pub mod selfcommunity;

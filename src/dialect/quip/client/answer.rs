@@ -6,6 +6,7 @@ use super::errors::decode_error;
 use super::message::{message, object, string, Invalid};
 use super::request::Request;
 use crate::canonical::{Error, Message, Principal};
+use crate::dialect::client_common::{header_number, success_json};
 use crate::dialect::quip::fields::qp;
 use crate::dialect::quip::ratelimit::{COMPANY_HEADERS, USER_HEADERS};
 use http::HeaderMap;
@@ -62,20 +63,14 @@ impl<'a> Answer<'a> {
         body: &'a [u8],
         now_ms: i64,
     ) -> Answer<'a> {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
         let window = |[_, remaining, reset]: [&str; 3]| RateWindow {
-            remaining: header(remaining).and_then(|v| v.parse().ok()),
-            reset_secs: header(reset).and_then(|v| v.parse().ok()),
+            remaining: header_number(headers, remaining),
+            reset_secs: header_number(headers, reset),
         };
         Answer {
             user_window: window(USER_HEADERS),
             company_window: window(COMPANY_HEADERS),
-            retry_after_secs: header("retry-after").and_then(|v| v.parse().ok()),
+            retry_after_secs: header_number(headers, "retry-after"),
             ..Answer::new(status, body, now_ms)
         }
     }
@@ -87,16 +82,13 @@ fn bad(req: &Request, what: impl std::fmt::Display) -> Error {
 
 /// The body of a success as JSON, or the error the answer stands for.
 fn success(req: &Request, ans: &Answer<'_>) -> Result<Value, Error> {
-    if ans.body.len() > MAX_ANSWER_BYTES {
-        return Err(bad(
-            req,
-            format_args!("answer of {} bytes is over the bound", ans.body.len()),
-        ));
-    }
-    if ans.status != 200 {
-        return Err(decode_error(req, ans));
-    }
-    serde_json::from_slice(ans.body).map_err(|e| bad(req, format_args!("not JSON ({e})")))
+    success_json(
+        ans.status,
+        ans.body,
+        MAX_ANSWER_BYTES,
+        |what| bad(req, what),
+        || decode_error(req, ans),
+    )
 }
 
 /// A messages answer → its messages, in the answer's order (the query's order: the request

@@ -26,13 +26,12 @@
 use super::answer::Answer;
 use super::request::Request;
 use crate::canonical::{AuthFailure, Error, Resource};
+use crate::dialect::client_common::{believed_wait, retry_wait, secs_to_ms};
 use crate::dialect::quip::fields::qp;
 use serde_json::Value;
 
 /// The wait when a refusal names none (the published windows are per minute).
 pub const DEFAULT_RETRY_MS: u64 = 60_000;
-/// The longest wait believed (a day): a later reset is a broken clock.
-const MAX_RETRY_MS: u64 = 86_400_000;
 /// The text before what a gateway's 501 names.
 pub const UNSUPPORTED_PREFIX: &str = "Not answerable through this gateway's upstream: ";
 /// The text of the over-limit 503 (spec §6).
@@ -123,13 +122,9 @@ fn rate_limited(ans: &Answer<'_>) -> Error {
         .filter_map(|w| w.reset_secs)
         .map(|reset| reset.saturating_mul(1000).saturating_sub(ans.now_ms))
         .max()
-        .map(|ms| ms.max(0) as u64)
-        .filter(|ms| (1..=MAX_RETRY_MS).contains(ms));
-    let from_retry_after = ans.retry_after_secs.map(|s| s.saturating_mul(1000));
+        .and_then(believed_wait);
+    let from_retry_after = ans.retry_after_secs.map(secs_to_ms);
     Error::RateLimited {
-        retry_after_ms: from_reset
-            .or(from_retry_after)
-            .unwrap_or(DEFAULT_RETRY_MS)
-            .min(MAX_RETRY_MS),
+        retry_after_ms: retry_wait([from_reset, from_retry_after], DEFAULT_RETRY_MS),
     }
 }

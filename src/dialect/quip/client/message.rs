@@ -8,53 +8,15 @@ use crate::canonical::{
 use crate::dialect::quip::fields::{is_message_key, qp, EXTRA};
 use serde_json::{Map, Value};
 
+use crate::dialect::client_common::{child, invalid};
+pub use crate::dialect::client_common::{get, object, opt_string, string, Invalid};
+
 /// The emoji the likes of a message (`like_user_ids`) read back as: Quip has one kind of
 /// reaction, and names only who gave it.
 pub const LIKE_EMOJI: &str = ":+1:";
 /// The other name of `highlight_section_ids` (a documentation artifact, spec §5), read when
 /// the right one is absent.
 const HIGHLIGHTED_SECTION_IDS: &str = "highlighted_section_ids";
-
-/// A decoding failure: where, and what was expected.
-pub type Invalid = String;
-
-fn invalid(at: &str, what: &str) -> Invalid {
-    format!("{at}: expected {what}")
-}
-
-fn child(at: &str, key: &str) -> String {
-    if at.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{at}.{key}")
-    }
-}
-
-/// An object, or the error for `at`.
-pub fn object<'v>(v: &'v Value, at: &str) -> Result<&'v Map<String, Value>, Invalid> {
-    v.as_object().ok_or_else(|| invalid(at, "an object"))
-}
-
-/// A present, non-null value under `key`.
-pub fn get<'v>(m: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    m.get(key).filter(|v| !v.is_null())
-}
-
-/// A string under `key`, if any.
-pub fn opt_string(m: &Map<String, Value>, key: &str, at: &str) -> Result<Option<String>, Invalid> {
-    get(m, key)
-        .map(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| invalid(&child(at, key), "a string"))
-        })
-        .transpose()
-}
-
-/// A string under `key`.
-pub fn string(m: &Map<String, Value>, key: &str, at: &str) -> Result<String, Invalid> {
-    opt_string(m, key, at)?.ok_or_else(|| invalid(&child(at, key), "a string"))
-}
 
 /// A JSON integer that fits 64 bits, signed, under `key` (microseconds).
 fn int(m: &Map<String, Value>, key: &str, at: &str) -> Result<i64, Invalid> {

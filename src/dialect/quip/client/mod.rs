@@ -15,6 +15,8 @@
 //! - [`cursor`]: paging by `max_created_usec`, which is inclusive: the next call repeats the
 //!   oldest microsecond of the previous answer, and the messages already seen there (ties
 //!   included) are dropped once ([`step`]).
+//! - Shared with the other client faces, in [`crate::dialect::client_common`]: the JSON path
+//!   helpers of [`message`], the bounded reading of [`answer`], the retry wait of [`errors`].
 //!
 //! A walk: `messages(query, None, n)`, decode, [`step`]`(None, answer, n)`; while `next` is
 //! `Some(cursor)`, `messages(query, Some(&cursor), n)` and `step(Some(&cursor), ..)`. Quip

@@ -6,6 +6,7 @@ use super::errors::decode_error;
 use super::message::{count, message, object, opt_string, string, Invalid};
 use super::request::{Request, Route};
 use crate::canonical::{Error, Page, Principal, RoomKind, Unreads};
+use crate::dialect::client_common::{self, header_number};
 use crate::dialect::rocketchat::fields::rc;
 use http::HeaderMap;
 use serde_json::{Map, Value};
@@ -48,15 +49,9 @@ impl<'a> Answer<'a> {
         body: &'a [u8],
         now_ms: i64,
     ) -> Answer<'a> {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
         Answer {
-            rate_limit_reset_ms: header("x-ratelimit-reset").and_then(|v| v.parse().ok()),
-            retry_after_secs: header("retry-after").and_then(|v| v.parse().ok()),
+            rate_limit_reset_ms: header_number(headers, "x-ratelimit-reset"),
+            retry_after_secs: header_number(headers, "retry-after"),
             ..Answer::new(status, body, now_ms)
         }
     }
@@ -79,20 +74,13 @@ fn bad(route: Route, what: impl std::fmt::Display) -> Error {
 
 /// The body of a success as a JSON object, or the error the answer stands for.
 fn success_object(req: &Request, ans: &Answer<'_>) -> Result<Map<String, Value>, Error> {
-    if ans.body.len() > MAX_ANSWER_BYTES {
-        return Err(bad(
-            req.route,
-            format_args!("answer of {} bytes is over the bound", ans.body.len()),
-        ));
-    }
-    if ans.status != 200 {
-        return Err(decode_error(req, ans));
-    }
-    let value: Value = serde_json::from_slice(ans.body)
-        .map_err(|e| bad(req.route, format_args!("not JSON ({e})")))?;
-    let Value::Object(map) = value else {
-        return Err(bad(req.route, "not a JSON object"));
-    };
+    let map = client_common::success_object(
+        ans.status,
+        ans.body,
+        MAX_ANSWER_BYTES,
+        |what| bad(req.route, what),
+        || decode_error(req, ans),
+    )?;
     match map.get(rc!(success)) {
         Some(Value::Bool(true)) => Ok(map),
         Some(Value::Bool(false)) => Err(decode_error(req, ans)),

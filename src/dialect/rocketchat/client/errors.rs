@@ -25,6 +25,7 @@
 use super::answer::Answer;
 use super::request::{Request, Route};
 use crate::canonical::{AuthFailure, Error, Resource};
+use crate::dialect::client_common::{believed_wait, retry_wait, secs_to_ms};
 use crate::dialect::rocketchat::errors::INVALID_SORT;
 use serde_json::Value;
 
@@ -35,8 +36,6 @@ pub const UNSUPPORTED_PREFIX: &str = "Not answerable through this gateway's upst
 
 /// The window a server uses when it names no wait (`API_Default_Rate_Limiter_Interval`).
 pub const DEFAULT_RETRY_MS: u64 = 60_000;
-/// The longest wait believed from a header (a day): a later reset is a broken clock.
-const MAX_RETRY_MS: u64 = 86_400_000;
 
 /// The text fields of an error body (empty when absent or the body is no JSON object).
 #[derive(Debug, Default)]
@@ -185,22 +184,17 @@ fn sort_value(text: &str) -> &str {
 
 /// The wait before the next call.
 fn rate_limited(ans: &Answer<'_>, body: &Body) -> Error {
-    // A reset already past or a day away says more about the clocks than the window.
     let from_reset = ans
         .rate_limit_reset_ms
-        .map(|reset| reset.saturating_sub(ans.now_ms).max(0) as u64);
+        .and_then(|reset| believed_wait(reset.saturating_sub(ans.now_ms)));
     let from_text = body
         .error
         .split_once("You must wait ")
         .and_then(|(_, rest)| rest.split_once(" seconds"))
         .and_then(|(n, _)| n.trim().parse::<u64>().ok())
-        .map(|secs| secs.saturating_mul(1000));
-    let from_retry_after = ans.retry_after_secs.map(|s| s.saturating_mul(1000));
-    let retry_after_ms = from_reset
-        .filter(|ms| (1..=MAX_RETRY_MS).contains(ms))
-        .or(from_text)
-        .or(from_retry_after)
-        .unwrap_or(DEFAULT_RETRY_MS)
-        .min(MAX_RETRY_MS);
-    Error::RateLimited { retry_after_ms }
+        .map(secs_to_ms);
+    let from_retry_after = ans.retry_after_secs.map(secs_to_ms);
+    Error::RateLimited {
+        retry_after_ms: retry_wait([from_reset, from_text, from_retry_after], DEFAULT_RETRY_MS),
+    }
 }

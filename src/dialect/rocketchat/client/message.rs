@@ -8,42 +8,8 @@ use crate::canonical::{
 use crate::dialect::rocketchat::fields::{is_message_key, parse_date, rc};
 use serde_json::{Map, Value};
 
-/// A decoding failure: where, and what was expected.
-pub type Invalid = String;
-
-fn invalid(at: &str, what: &str) -> Invalid {
-    format!("{at}: expected {what}")
-}
-
-fn child(at: &str, key: &str) -> String {
-    format!("{at}.{key}")
-}
-
-/// An object, or the error for `at`.
-pub fn object<'v>(v: &'v Value, at: &str) -> Result<&'v Map<String, Value>, Invalid> {
-    v.as_object().ok_or_else(|| invalid(at, "an object"))
-}
-
-/// A present, non-null value under `key`.
-fn get<'v>(m: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    m.get(key).filter(|v| !v.is_null())
-}
-
-/// A string under `key`.
-pub fn string(m: &Map<String, Value>, key: &str, at: &str) -> Result<String, Invalid> {
-    opt_string(m, key, at)?.ok_or_else(|| invalid(&child(at, key), "a string"))
-}
-
-/// A string under `key`, if any.
-pub fn opt_string(m: &Map<String, Value>, key: &str, at: &str) -> Result<Option<String>, Invalid> {
-    get(m, key)
-        .map(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| invalid(&child(at, key), "a string"))
-        })
-        .transpose()
-}
+use crate::dialect::client_common::{child, get, invalid};
+pub use crate::dialect::client_common::{object, opt_string, string, Invalid};
 
 /// A non-negative integer (an integral double up to 2^53 too: what a JavaScript server may
 /// send for a number it computed).

@@ -11,6 +11,9 @@
 //!   `BadBackendAnswer` naming the path).
 //! - [`errors`]: [`decode_error`], every error row of the spec to its canonical error.
 //! - [`message`]: one message object.
+//! - Shared with the other client faces, in [`crate::dialect::client_common`]: the JSON path
+//!   helpers of [`message`], the bounded reading of [`answer`], the retry wait of
+//!   [`errors`], and the window splitting of [`windows`].
 //!
 //! Keys and conversions come from [`super::fields`], the table the server face's encoder
 //! uses, so `Page → server-face JSON → client face → Page` is the identity on every field

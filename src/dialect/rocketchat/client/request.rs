@@ -20,6 +20,7 @@ use crate::canonical::{
     Access, Credential, Error, Filter, KindFilter, Order, RoomKind, Target, ThreadQuery, TimeBound,
     UserRef,
 };
+use crate::dialect::client_common::split_windows;
 
 /// The header that names the user.
 pub const USER_ID_HEADER: &str = "x-user-id";
@@ -163,19 +164,11 @@ pub fn windows(
     per_call: u32,
     max_calls: usize,
 ) -> Result<Vec<Window>, Unanswerable> {
-    let per_call = per_call.max(1);
-    let calls = limit.div_ceil(per_call) as usize;
-    if calls > max_calls {
-        return Err(Unanswerable::Unsupported("a page needing that many calls"));
-    }
-    Ok((0..calls)
-        .map(|i| {
-            let done = i as u32 * per_call;
-            Window {
-                offset: offset.saturating_add(u64::from(done)),
-                count: per_call.min(limit - done),
-            }
-        })
+    let split = split_windows(offset, limit, per_call, max_calls)
+        .ok_or(Unanswerable::Unsupported("a page needing that many calls"))?;
+    Ok(split
+        .into_iter()
+        .map(|(offset, count)| Window { offset, count })
         .collect())
 }
 

@@ -6,6 +6,7 @@ use super::errors::decode_error;
 use super::message::{id, message, string, Invalid};
 use super::request::{Request, Route};
 use crate::canonical::{Error, Page, Principal};
+use crate::dialect::client_common::{self, header, header_number};
 use crate::dialect::selfcommunity::fields::sc;
 use http::HeaderMap;
 use serde_json::{Map, Value};
@@ -40,15 +41,9 @@ impl<'a> Answer<'a> {
     /// An answer with the headers the decoders read taken from `headers` (unparseable
     /// values are ignored).
     pub fn with_headers(status: u16, headers: &'a HeaderMap, body: &'a [u8]) -> Answer<'a> {
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
         Answer {
-            retry_after_secs: header("retry-after").and_then(|v| v.parse().ok()),
-            www_authenticate: header("www-authenticate"),
+            retry_after_secs: header_number(headers, "retry-after"),
+            www_authenticate: header(headers, "www-authenticate"),
             ..Answer::new(status, body)
         }
     }
@@ -73,20 +68,13 @@ fn bad(route: Route, what: impl std::fmt::Display) -> Error {
 
 /// The body of a success as a JSON object, or the error the answer stands for.
 fn success_object(req: &Request, ans: &Answer<'_>) -> Result<Map<String, Value>, Error> {
-    if ans.body.len() > MAX_ANSWER_BYTES {
-        return Err(bad(
-            req.route,
-            format_args!("answer of {} bytes is over the bound", ans.body.len()),
-        ));
-    }
-    if ans.status != 200 {
-        return Err(decode_error(req, ans));
-    }
-    match serde_json::from_slice(ans.body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(bad(req.route, "not a JSON object")),
-        Err(e) => Err(bad(req.route, format_args!("not JSON ({e})"))),
-    }
+    client_common::success_object(
+        ans.status,
+        ans.body,
+        MAX_ANSWER_BYTES,
+        |what| bad(req.route, what),
+        || decode_error(req, ans),
+    )
 }
 
 /// A `pm` answer → the page: `count`, `next`, `previous`, `results`.

@@ -26,13 +26,12 @@ use super::answer::Answer;
 use super::message::{get, object};
 use super::request::Request;
 use crate::canonical::{AuthFailure, Error};
+use crate::dialect::client_common::{retry_wait, secs_to_ms};
 use crate::dialect::selfcommunity::fields::sc;
 use serde_json::Value;
 
 /// The wait when a 429 names none (DRF throttles count per minute or more).
 pub const DEFAULT_RETRY_MS: u64 = 60_000;
-/// The longest wait believed (a day).
-const MAX_RETRY_MS: u64 = 86_400_000;
 /// The text before what a gateway's 501 names.
 pub const UNSUPPORTED_PREFIX: &str = "Not answerable through this gateway's upstream: ";
 const THROTTLED_PREFIX: &str = "Request was throttled. Expected available in ";
@@ -127,16 +126,13 @@ fn field_errors(body: &serde_json::Map<String, Value>) -> Option<Error> {
 
 /// The wait before the next call.
 fn rate_limited(ans: &Answer<'_>, said: Option<&str>) -> Error {
-    let from_header = ans.retry_after_secs.map(|s| s.saturating_mul(1000));
+    let from_header = ans.retry_after_secs.map(secs_to_ms);
     let from_text = said
         .and_then(|d| d.strip_prefix(THROTTLED_PREFIX))
         .and_then(|rest| rest.split_once(' '))
         .and_then(|(n, _)| n.parse::<u64>().ok())
-        .map(|secs| secs.saturating_mul(1000));
+        .map(secs_to_ms);
     Error::RateLimited {
-        retry_after_ms: from_header
-            .or(from_text)
-            .unwrap_or(DEFAULT_RETRY_MS)
-            .min(MAX_RETRY_MS),
+        retry_after_ms: retry_wait([from_header, from_text], DEFAULT_RETRY_MS),
     }
 }

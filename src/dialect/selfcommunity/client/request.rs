@@ -18,6 +18,7 @@ use crate::canonical::{
     Access, AuthFailure, Credential, Error, Filter, KindFilter, Order, Resource, Target,
     ThreadQuery, UserRef,
 };
+use crate::dialect::client_common::split_windows;
 use crate::dialect::selfcommunity::fields::parse_id;
 
 /// The most messages one call returns (the server's `max_limit`).
@@ -127,18 +128,11 @@ pub struct Window {
 /// Splits `limit` messages from `offset` into calls of at most [`MAX_LIMIT`], refusing more
 /// than `max_calls` calls. A planner that walks `next` links uses the first window only.
 pub fn windows(offset: u64, limit: u32, max_calls: usize) -> Result<Vec<Window>, Unanswerable> {
-    let calls = limit.div_ceil(MAX_LIMIT) as usize;
-    if calls > max_calls {
-        return Err(Unanswerable::Unsupported("a page needing that many calls"));
-    }
-    Ok((0..calls)
-        .map(|i| {
-            let done = i as u32 * MAX_LIMIT;
-            Window {
-                offset: offset.saturating_add(u64::from(done)),
-                limit: MAX_LIMIT.min(limit - done),
-            }
-        })
+    let split = split_windows(offset, limit, MAX_LIMIT, max_calls)
+        .ok_or(Unanswerable::Unsupported("a page needing that many calls"))?;
+    Ok(split
+        .into_iter()
+        .map(|(offset, limit)| Window { offset, limit })
         .collect())
 }
 
