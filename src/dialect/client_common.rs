@@ -12,10 +12,16 @@
 //!   [`secs_to_ms`] and [`retry_wait`], the order of preference every face's 429 decoder
 //!   ends with, bounded by [`MAX_RETRY_MS`].
 //! - Window splitting: [`split_windows`], a long page as calls of a bounded size.
+//!
+//! The tests' panic-freedom strategies (damaged bodies, one value replaced) are in
+//! `client_common::test_support`.
 
 use http::HeaderMap;
 use serde_json::{Map, Value};
 use std::fmt::Display;
+
+#[cfg(test)]
+pub(crate) mod test_support;
 
 /// A decoding failure: where, and what was expected.
 pub type Invalid = String;

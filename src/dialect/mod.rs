@@ -9,7 +9,7 @@
 //! Each dialect's **client face** (`<dialect>::client`) is the other direction: the calls a
 //! backend makes to an upstream of that platform and the decoding of its answers. What the
 //! three client faces share (strict JSON path helpers, bounded answer reading, retry waits,
-//! window splitting) is in [`client_common`].
+//! window splitting, and the panic-freedom test strategies) is in [`client_common`].
 
 pub mod client_common;
 pub mod quip;

@@ -6,6 +6,9 @@ use super::*;
 use crate::canonical::{
     Attachment, Error, Message, MessageKind, MessageStatus, Page, Reaction, Unreads, User,
 };
+use crate::dialect::client_common::test_support::{
+    arbitrary_bytes, mutated, replaced, JSON_LIKE_TEXT,
+};
 use crate::dialect::rocketchat::encode_thread_page;
 use crate::dialect::rocketchat::endpoints::dm::encode_dm_page;
 use crate::dialect::rocketchat::fields::{date_precision, is_message_key};
@@ -232,99 +235,32 @@ fn sample_body() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
-/// Byte-level damage: flips, cuts, insertions.
-fn mutated() -> impl Strategy<Value = Vec<u8>> {
-    let edits =
-        proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6);
-    (sample_body(), edits).prop_map(|(mut body, edits)| {
-        for (at, byte, op) in edits {
-            if body.is_empty() {
-                break;
-            }
-            let i = at.index(body.len());
-            match op {
-                0 => body[i] = byte,
-                1 => {
-                    body.remove(i);
-                }
-                _ => body.insert(i, byte),
-            }
-        }
-        body
-    })
-}
-
-/// JSON-level damage: one value anywhere replaced by any JSON value.
-fn replaced() -> impl Strategy<Value = Vec<u8>> {
-    (
-        sample_body(),
-        any::<prop::sample::Index>(),
-        strategies::json(),
-    )
-        .prop_map(|(body, at, with)| {
-            let mut v: Value = serde_json::from_slice(&body).expect("encoder output is JSON");
-            let mut slots = Vec::new();
-            collect_paths(&v, &mut Vec::new(), &mut slots);
-            let path = &slots[at.index(slots.len())];
-            if let Some(slot) = pointer_mut(&mut v, path) {
-                *slot = with;
-            }
-            serde_json::to_vec(&v).expect("a value serialises")
-        })
-}
-
-fn collect_paths(v: &Value, here: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    out.push(here.clone());
-    let children: Vec<(String, &Value)> = match v {
-        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v)).collect(),
-        Value::Array(a) => a
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i.to_string(), v))
-            .collect(),
-        _ => Vec::new(),
-    };
-    for (k, child) in children {
-        here.push(k);
-        collect_paths(child, here, out);
-        here.pop();
-    }
-}
-
-fn pointer_mut<'v>(v: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
-    path.iter().try_fold(v, |v, k| match v {
-        Value::Object(m) => m.get_mut(k),
-        Value::Array(a) => k.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
-        _ => None,
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(500))]
 
     #[test]
     fn arbitrary_bytes_never_panic(
         status in prop_oneof![Just(200u16), Just(400), Just(401), Just(403), Just(404), Just(429), Just(502), any::<u16>()],
-        body in proptest::collection::vec(any::<u8>(), 0..200),
+        body in arbitrary_bytes(),
     ) {
         all_decoders(status, &body)?;
     }
 
     #[test]
-    fn json_like_text_never_panics(body in "[\\[\\]{}\",:0-9a-z_. -]{0,120}") {
+    fn json_like_text_never_panics(body in JSON_LIKE_TEXT) {
         all_decoders(200, body.as_bytes())?;
         all_decoders(400, body.as_bytes())?;
     }
 
     #[test]
-    fn damaged_pages_never_panic(body in mutated()) {
+    fn damaged_pages_never_panic(body in mutated(sample_body())) {
         all_decoders(200, &body)?;
     }
 
     /// A page with one value replaced decodes, or is refused as a bad answer; never another
     /// error, never a panic.
     #[test]
-    fn pages_with_a_value_replaced_are_decoded_or_refused(body in replaced()) {
+    fn pages_with_a_value_replaced_are_decoded_or_refused(body in replaced(sample_body())) {
         all_decoders(200, &body)?;
         for req in [thread_request("t"), dm_request("d", true)] {
             match decode_page(&req, &Answer::new(200, &body, 0)) {
