@@ -12,10 +12,13 @@
 //!   [`secs_to_ms`] and [`retry_wait`], the order of preference every face's 429 decoder
 //!   ends with, bounded by [`MAX_RETRY_MS`].
 //! - Window splitting: [`split_windows`], a long page as calls of a bounded size.
+//! - Requests: [`path_and_query`] (a path and its form-encoded pairs) and
+//!   [`bearer_auth_header`] (the credential of the faces that take a bearer token).
 //!
 //! The tests' panic-freedom strategies (damaged bodies, one value replaced) are in
 //! `client_common::test_support`.
 
+use crate::canonical::{AuthFailure, Credential, Error};
 use http::HeaderMap;
 use serde_json::{Map, Value};
 use std::fmt::Display;
@@ -167,6 +170,28 @@ pub fn split_windows(
             })
             .collect(),
     )
+}
+
+/// `path` with `query` as its query string (`application/x-www-form-urlencoded`, pairs in
+/// order); `path` alone when there are no pairs.
+pub fn path_and_query<K: AsRef<str>>(path: &str, query: &[(K, String)]) -> String {
+    if query.is_empty() {
+        return path.to_owned();
+    }
+    let mut qs = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in query {
+        qs.append_pair(k.as_ref(), v);
+    }
+    format!("{path}?{}", qs.finish())
+}
+
+/// `Authorization: Bearer <token>`. A user id and token pair is no bearer credential:
+/// `Unauthenticated(Missing)`.
+pub fn bearer_auth_header(credential: &Credential) -> Result<(&'static str, String), Error> {
+    match credential {
+        Credential::Bearer { token } => Ok(("authorization", format!("Bearer {token}"))),
+        Credential::UserToken { .. } => Err(Error::Unauthenticated(AuthFailure::Missing)),
+    }
 }
 
 #[cfg(test)]

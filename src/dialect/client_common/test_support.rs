@@ -1,8 +1,9 @@
-//! The panic-freedom strategies every client face's property tests use: no input, however
-//! broken, makes a decoder panic. Each face brings its own `sample_body()` (a body its
-//! server face encodes) and its own decoders; these damage the bodies.
+//! What the client faces' tests share: the panic-freedom strategies of every face's
+//! property tests (no input, however broken, makes a decoder panic; each face brings its
+//! own `sample_body()`, a body its server face encodes, and its own decoders, and these
+//! damage the bodies), and the checks of a bearer-token `auth_header`.
 
-use crate::canonical::strategies;
+use crate::canonical::{strategies, AuthFailure, Credential, Error};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -77,4 +78,24 @@ fn pointer_mut<'v>(v: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
         Value::Array(a) => k.parse::<usize>().ok().and_then(|i| a.get_mut(i)),
         _ => None,
     })
+}
+
+/// The checks a face that takes a bearer token makes of its `auth_header`: a bearer token is
+/// sent as `Authorization: Bearer <token>`, a user id and token pair is refused.
+pub fn assert_bearer_auth_header(
+    auth_header: impl Fn(&Credential) -> Result<(&'static str, String), Error>,
+) {
+    assert_eq!(
+        auth_header(&Credential::Bearer {
+            token: "t0k".into()
+        }),
+        Ok(("authorization", "Bearer t0k".to_owned()))
+    );
+    assert_eq!(
+        auth_header(&Credential::UserToken {
+            user_id: "u".into(),
+            token: "t".into()
+        }),
+        Err(Error::Unauthenticated(AuthFailure::Missing))
+    );
 }

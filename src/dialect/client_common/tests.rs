@@ -86,3 +86,14 @@ fn windows_cover_the_limit_in_calls_of_at_most_per_call() {
         Some(vec![(u64::MAX, 1), (u64::MAX, 1)])
     );
 }
+
+#[test]
+fn requests_encode_their_pairs_in_order_and_take_bearer_tokens() {
+    let none: [(&str, String); 0] = [];
+    assert_eq!(path_and_query("/a", &none), "/a");
+    assert_eq!(
+        path_and_query("/a", &[("q", "x y&z".to_owned()), ("n", "1".to_owned())]),
+        "/a?q=x+y%26z&n=1"
+    );
+    test_support::assert_bearer_auth_header(bearer_auth_header);
+}

@@ -33,9 +33,9 @@
 
 use super::cursor::Cursor;
 use crate::canonical::{
-    Access, AuthFailure, Credential, Error, Filter, KindFilter, Order, Resource, Target,
-    ThreadQuery, TimeBound,
+    Access, Credential, Error, Filter, KindFilter, Order, Resource, Target, ThreadQuery, TimeBound,
 };
+use crate::dialect::client_common::{bearer_auth_header, path_and_query};
 use crate::dialect::quip::params::{Which, MAX_COUNT};
 use crate::dialect::quip::{is_thread_segment, ADMIN_PREFIX, AUTOMATION_PREFIX};
 
@@ -82,14 +82,7 @@ impl Request {
 
     /// The path with the query string (`application/x-www-form-urlencoded`).
     pub fn path_and_query(&self) -> String {
-        if self.query.is_empty() {
-            return self.path();
-        }
-        let mut qs = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.query {
-            qs.append_pair(k, v);
-        }
-        format!("{}?{}", self.path(), qs.finish())
+        path_and_query(&self.path(), &self.query)
     }
 
     /// The value sent for parameter `name`, if any.
@@ -113,10 +106,7 @@ impl Request {
 /// `Authorization: Bearer <token>` (spec §2). A user id and token pair is no Quip
 /// credential: `Unauthenticated(Missing)`.
 pub fn auth_header(credential: &Credential) -> Result<(&'static str, String), Error> {
-    match credential {
-        Credential::Bearer { token } => Ok(("authorization", format!("Bearer {token}"))),
-        Credential::UserToken { .. } => Err(Error::Unauthenticated(AuthFailure::Missing)),
-    }
+    bearer_auth_header(credential)
 }
 
 /// Why a query cannot be sent as it is.

@@ -20,7 +20,7 @@ use crate::canonical::{
     Access, Credential, Error, Filter, KindFilter, Order, RoomKind, Target, ThreadQuery, TimeBound,
     UserRef,
 };
-use crate::dialect::client_common::split_windows;
+use crate::dialect::client_common::{path_and_query, split_windows};
 
 /// The header that names the user.
 pub const USER_ID_HEADER: &str = "x-user-id";
@@ -97,14 +97,7 @@ impl Request {
     /// The path with the query string (`application/x-www-form-urlencoded`, which the
     /// server's `qs` decodes).
     pub fn path_and_query(&self) -> String {
-        if self.query.is_empty() {
-            return self.path().to_owned();
-        }
-        let mut qs = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.query {
-            qs.append_pair(k, v);
-        }
-        format!("{}?{}", self.path(), qs.finish())
+        path_and_query(self.path(), &self.query)
     }
 }
 

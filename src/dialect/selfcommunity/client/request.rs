@@ -15,10 +15,9 @@
 //! the page after one answer is its `next` link ([`follow`]), never a guessed offset.
 
 use crate::canonical::{
-    Access, AuthFailure, Credential, Error, Filter, KindFilter, Order, Resource, Target,
-    ThreadQuery, UserRef,
+    Access, Credential, Error, Filter, KindFilter, Order, Resource, Target, ThreadQuery, UserRef,
 };
-use crate::dialect::client_common::split_windows;
+use crate::dialect::client_common::{bearer_auth_header, path_and_query, split_windows};
 use crate::dialect::selfcommunity::fields::parse_id;
 
 /// The most messages one call returns (the server's `max_limit`).
@@ -65,14 +64,7 @@ impl Request {
 
     /// The path with the query string (`application/x-www-form-urlencoded`).
     pub fn path_and_query(&self) -> String {
-        if self.query.is_empty() {
-            return self.path().to_owned();
-        }
-        let mut qs = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &self.query {
-            qs.append_pair(k, v);
-        }
-        format!("{}?{}", self.path(), qs.finish())
+        path_and_query(self.path(), &self.query)
     }
 
     /// The target pair (`thread`, `user` or `group` and its value), if any.
@@ -86,10 +78,7 @@ impl Request {
 /// `Authorization: Bearer <token>`. A user id and token pair is no SelfCommunity credential:
 /// `Unauthenticated(Missing)`.
 pub fn auth_header(credential: &Credential) -> Result<(&'static str, String), Error> {
-    match credential {
-        Credential::Bearer { token } => Ok(("authorization", format!("Bearer {token}"))),
-        Credential::UserToken { .. } => Err(Error::Unauthenticated(AuthFailure::Missing)),
-    }
+    bearer_auth_header(credential)
 }
 
 /// Why a query cannot be sent as it is.

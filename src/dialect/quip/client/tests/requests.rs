@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::canonical::{
-    AuthFailure, Credential, Error, IdBound, KindFilter, Resource, RoomKind, Slice, TimeBound,
-    UnreadsWindow, UserRef,
+    Credential, Error, IdBound, KindFilter, Resource, RoomKind, Slice, TimeBound, UnreadsWindow,
+    UserRef,
 };
+use crate::dialect::client_common::test_support::assert_bearer_auth_header;
 use crate::dialect::quip::params::Which;
 
 #[test]
@@ -226,19 +227,7 @@ fn what_no_request_expresses() {
 
 #[test]
 fn credentials() {
-    assert_eq!(
-        auth_header(&Credential::Bearer {
-            token: "t0k".into()
-        }),
-        Ok(("authorization", "Bearer t0k".to_owned()))
-    );
-    assert_eq!(
-        auth_header(&Credential::UserToken {
-            user_id: "u".into(),
-            token: "t".into()
-        }),
-        Err(Error::Unauthenticated(AuthFailure::Missing))
-    );
+    assert_bearer_auth_header(auth_header);
     // The server face reads the header back as the same credential.
     let mut h = HeaderMap::new();
     let (name, value) = auth_header(&Credential::Bearer {

@@ -2,9 +2,10 @@
 
 use super::*;
 use crate::canonical::{
-    Access, AuthFailure, Credential, Error, IdBound, KindFilter, Order, Resource, RoomKind, Slice,
-    TimeBound, UnreadsWindow, UserRef,
+    Access, Error, IdBound, KindFilter, Order, Resource, RoomKind, Slice, TimeBound, UnreadsWindow,
+    UserRef,
 };
+use crate::dialect::client_common::test_support::assert_bearer_auth_header;
 
 fn window(offset: u64, limit: u32) -> Window {
     Window { offset, limit }
@@ -148,19 +149,7 @@ fn what_no_request_expresses() {
 
 #[test]
 fn credentials() {
-    assert_eq!(
-        auth_header(&Credential::Bearer {
-            token: "t0k".into()
-        }),
-        Ok(("authorization", "Bearer t0k".to_owned()))
-    );
-    assert_eq!(
-        auth_header(&Credential::UserToken {
-            user_id: "u".into(),
-            token: "t".into()
-        }),
-        Err(Error::Unauthenticated(AuthFailure::Missing))
-    );
+    assert_bearer_auth_header(auth_header);
 }
 
 #[test]
