@@ -10,7 +10,7 @@ pub mod router;
 pub mod stack;
 
 use crate::auth::{Authenticator, CachedAuthenticator, TimedAuthenticator};
-use crate::backend::{fault::Delayed, timed::Timed, Backend};
+use crate::backend::{timed::Timed, Backend};
 use crate::config::{BackendConfig, Config};
 use crate::dialect::{rocketchat::RocketChat, DialectFace};
 use crate::idmap::IdMap;
@@ -149,16 +149,7 @@ pub fn decorate(
     backend: Arc<dyn Backend>,
     metrics: &Arc<Metrics>,
 ) -> Arc<dyn Backend> {
-    let backend: Arc<dyn Backend> = match config.fault.backend_delay_ms {
-        0 => backend,
-        ms => {
-            tracing::warn!(
-                delay_ms = ms,
-                "fault injection: every backend query is delayed"
-            );
-            Arc::new(Delayed::new(backend, Duration::from_millis(ms)))
-        }
-    };
+    let backend = crate::backend::fault::apply(&config.fault, backend);
     Arc::new(Timed::new(backend, metrics.clone()))
 }
 
