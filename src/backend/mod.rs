@@ -9,6 +9,7 @@ pub mod embedded;
 pub mod fault;
 pub mod http;
 pub mod rocketchat;
+pub mod shadow;
 pub mod timed;
 
 use crate::canonical::{Error, Page, ThreadQuery};

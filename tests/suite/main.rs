@@ -23,4 +23,5 @@ mod rocketchat_upstream;
 mod selfcommunity;
 mod selfcommunity_client;
 mod service;
+mod shadow;
 mod shutdown;
