@@ -2,7 +2,9 @@
 //! the request path, and compares the answers field path by field path (Diffy's method, Envoy's
 //! mirroring). The primary's answer is returned first and unchanged; the shadow call runs
 //! later on a small worker pool fed by a bounded queue (full: the call is dropped and
-//! counted), with its own timeout; its failures are counted, never seen by the caller.
+//! counted), with its own timeout; its failures are counted, never seen by the caller. The
+//! workers run on a thread and runtime of their own, by default at the lowest CPU priority,
+//! so that shadow work takes the CPU the primary leaves (`[shadow] low_priority`).
 //!
 //! - [`compare`]: the field-path diff of two canonical answers;
 //! - [`stats`]: counters per dialect, route and path, noise, verdicts, samples;
@@ -77,8 +79,8 @@ pub struct ShadowState {
 }
 
 impl Shadow {
-    /// Wraps `primary`; starts the workers (on the current tokio runtime) that ask `shadow`.
-    /// The error names `shadow.log` when that file cannot be opened.
+    /// Wraps `primary`; starts the workers that ask `shadow` (on a thread and runtime of
+    /// their own). The error names `shadow.log` when that file cannot be opened.
     pub fn start(
         primary: Arc<dyn Backend>,
         shadow: Arc<dyn Backend>,
@@ -116,7 +118,12 @@ impl Shadow {
             log,
         });
         let (queue, jobs) = mpsc::channel(config.queue.max(1));
-        tokio::spawn(worker::dispatch(jobs, state.clone(), config.workers.max(1)));
+        worker::start(
+            jobs,
+            state.clone(),
+            config.workers.max(1),
+            config.low_priority,
+        )?;
         let shadow = Shadow {
             inner: primary,
             queue,

@@ -16,12 +16,54 @@ use tokio::sync::{mpsc, Semaphore};
 /// room for other differences in the ring).
 const SAMPLES_PER_PATH: usize = 3;
 
-/// Runs jobs until the queue's sender is gone (the gateway stopped).
-pub(super) async fn dispatch(
-    mut jobs: mpsc::Receiver<Job>,
+/// Starts the thread `threadgate-shadow` with a runtime of its own that runs [`dispatch`];
+/// at the lowest CPU priority when `low_priority` (its blocking threads, where embedded
+/// stores run their queries, inherit it).
+pub(super) fn start(
+    jobs: mpsc::Receiver<Job>,
     state: Arc<ShadowState>,
     workers: usize,
-) {
+    low_priority: bool,
+) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_name("threadgate-shadow")
+        .build()
+        .map_err(|e| format!("shadow runtime: {e}"))?;
+    std::thread::Builder::new()
+        .name("threadgate-shadow".into())
+        .spawn(move || {
+            if low_priority {
+                lower_priority();
+            }
+            runtime.block_on(dispatch(jobs, state, workers));
+        })
+        .map_err(|e| format!("shadow thread: {e}"))?;
+    Ok(())
+}
+
+/// Sets the calling thread's nice value to 19 (threads it starts inherit it).
+#[cfg(target_os = "linux")]
+fn lower_priority() {
+    // SAFETY: gettid and setpriority take no pointers; on Linux, PRIO_PROCESS with a thread
+    // id changes that thread only.
+    let rc = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 19)
+    };
+    if rc != 0 {
+        tracing::warn!(
+            error = %std::io::Error::last_os_error(),
+            "shadow workers keep the normal CPU priority"
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority() {}
+
+/// Runs jobs until the queue's sender is gone (the gateway stopped).
+async fn dispatch(mut jobs: mpsc::Receiver<Job>, state: Arc<ShadowState>, workers: usize) {
     let slots = Arc::new(Semaphore::new(workers));
     while let Some(job) = jobs.recv().await {
         let Ok(slot) = slots.clone().acquire_owned().await else {
