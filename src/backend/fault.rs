@@ -73,23 +73,28 @@ impl Backend for Delayed {
 }
 
 /// Sets every message's `updated_usec` (page and first unread) to its creation time plus a
-/// number of microseconds that changes on every answer (1 to 999,999).
+/// number of microseconds that changes on every answer (1 to 999,999), from a random start.
 pub struct Jittered {
     inner: Arc<dyn Backend>,
     answers: AtomicI64,
+    /// Random per instance: two jittering backends do not jitter alike.
+    seed: i64,
 }
 
 impl Jittered {
     pub fn new(inner: Arc<dyn Backend>) -> Self {
+        let (seed, _) = uuid::Uuid::new_v4().as_u64_pair();
         Jittered {
             inner,
             answers: AtomicI64::new(0),
+            seed: (seed % 999_999) as i64,
         }
     }
 
     fn jitter(&self, page: &mut Page) {
         let n = self.answers.fetch_add(1, Ordering::Relaxed);
-        let offset = n.rem_euclid(999_999) + 1;
+        // Consecutive answers differ (7919 is prime to 999,999); the seed sets the start.
+        let offset = (self.seed + n.rem_euclid(999_999) * 7919).rem_euclid(999_999) + 1;
         let first = page.unreads.as_mut().and_then(|u| u.first.as_mut());
         for m in page.messages.iter_mut().chain(first) {
             m.updated_usec = Some(m.created_usec.saturating_add(offset));

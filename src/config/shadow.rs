@@ -26,9 +26,10 @@ pub struct ShadowConfig {
     pub workers: usize,
     /// Each shadow call's own time limit.
     pub timeout_ms: u64,
-    /// Run the shadow workers on a thread of their own at the lowest CPU priority (nice 19,
-    /// Linux), so that they use the CPU the primary leaves: on a saturated
-    /// machine the queue fills and shadow calls are dropped rather than slowing the primary.
+    /// Run the shadow workers on a thread of their own at the lowest CPU priority (Linux:
+    /// `SCHED_IDLE`, else nice 19), so that they use the CPU the primary leaves: on a
+    /// saturated machine the queue fills and shadow calls are dropped rather than slowing
+    /// the primary.
     pub low_priority: bool,
     /// `[shadow.backend]`: any backend kind, the keys of `[backend]`. Read by
     /// [`super::Config::parse`] through [`BackendConfig::from_value`].

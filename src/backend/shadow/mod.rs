@@ -61,6 +61,8 @@ pub struct ShadowState {
     metrics: ShadowMetrics,
     backend_metrics: Arc<Metrics>,
     primary: Arc<dyn Backend>,
+    /// The gateway's runtime, where the second call of the primary runs.
+    gateway: tokio::runtime::Handle,
     shadow: Arc<dyn Backend>,
     /// `shadow:<the shadow backend's label>`, its label in backend metrics.
     label: String,
@@ -106,6 +108,8 @@ impl Shadow {
             backend_metrics: metrics.clone(),
             label: format!("shadow:{}", shadow.label()),
             primary: primary.clone(),
+            gateway: tokio::runtime::Handle::try_current()
+                .map_err(|e| format!("shadow comparison needs a tokio runtime: {e}"))?,
             shadow,
             sample: config.sample,
             noise_sample: config.noise_sample,

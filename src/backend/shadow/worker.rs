@@ -42,16 +42,20 @@ pub(super) fn start(
     Ok(())
 }
 
-/// Sets the calling thread's nice value to 19 (threads it starts inherit it).
+/// Puts the calling thread in the `SCHED_IDLE` class (it runs only when no other thread of
+/// the machine wants the CPU), else at nice 19; threads it starts inherit it.
 #[cfg(target_os = "linux")]
 fn lower_priority() {
-    // SAFETY: gettid and setpriority take no pointers; on Linux, PRIO_PROCESS with a thread
-    // id changes that thread only.
-    let rc = unsafe {
-        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-        libc::setpriority(libc::PRIO_PROCESS, tid, 19)
+    // SAFETY: the pointer is to a live, initialised sched_param; gettid and setpriority take
+    // no pointers. On Linux, both calls with a thread id change that thread only.
+    let (idle, nice) = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::pid_t;
+        let param = libc::sched_param { sched_priority: 0 };
+        let idle = libc::sched_setscheduler(tid, libc::SCHED_IDLE, &param);
+        let nice = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+        (idle, nice)
     };
-    if rc != 0 {
+    if idle != 0 && nice != 0 {
         tracing::warn!(
             error = %std::io::Error::last_os_error(),
             "shadow workers keep the normal CPU priority"
@@ -105,8 +109,8 @@ async fn run(state: &ShadowState, job: Job) {
     }
 }
 
-/// Asks the shadow (or, for noise, the primary again) within the shadow's timeout; `Err` is
-/// the outcome when it failed as a backend (`timeout`, `error`).
+/// Asks the shadow (or, for noise, the primary again, on the gateway's runtime) within the
+/// shadow's timeout; `Err` is the outcome when it failed as a backend (`timeout`, `error`).
 async fn ask(
     state: &ShadowState,
     job: &Job,
@@ -118,15 +122,24 @@ async fn ask(
         credential: job.credential.clone(),
         labels: Some(job.labels),
     };
-    let backend = if primary {
-        &state.primary
-    } else {
-        &state.shadow
-    };
     let started = Instant::now();
-    let answer = match tokio::time::timeout(state.timeout, backend.query(&job.query, &ctx)).await {
-        Ok(answer) => answer,
-        Err(_) => Err(Error::BackendTimeout),
+    let answer = if primary {
+        // On the gateway's runtime, at the primary's priority: a starved call here would
+        // hold one of the primary's connections.
+        let (backend, query) = (state.primary.clone(), job.query.clone());
+        let call = state
+            .gateway
+            .spawn(async move { backend.query(&query, &ctx).await });
+        match tokio::time::timeout(state.timeout, call).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(e)) => Err(Error::Internal(format!("second primary call: {e}"))),
+            Err(_) => Err(Error::BackendTimeout),
+        }
+    } else {
+        match tokio::time::timeout(state.timeout, state.shadow.query(&job.query, &ctx)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(Error::BackendTimeout),
+        }
     };
     let failed = matches!(&answer, Err(e) if is_backend_failure(e));
     if !primary {
