@@ -507,6 +507,58 @@ async fn a_shadow_down_slow_or_answering_garbage_never_touches_the_primary() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_shadow_reads_with_the_callers_credential() {
+    // The shadow is a Rocket.Chat server (another gateway over the demo store), reached with
+    // the caller's own credential (`[shadow.backend.auth] mode = "passthrough"`).
+    let upstream = format!("http://{}", common::demo_gateway());
+    let gw = shadowed(
+        BackendConfig::RocketChat(threadgate::config::RocketChatBackendConfig {
+            url: upstream,
+            max_calls_per_request: 100,
+            ..Default::default()
+        }),
+        |_| {},
+    )
+    .await;
+    load(&gw, &EVERY_DIALECT[..4], 3).await;
+    let r = settled(&gw).await;
+    assert_eq!(
+        outcome(&r, "error") + outcome(&r, "timeout"),
+        0,
+        "{}",
+        r["requests"]
+    );
+    // Read upstream as each caller: no shadow answer says who is asking is unknown.
+    for sample in r["samples"].as_array().unwrap() {
+        if sample["path"] == "error" {
+            assert_ne!(sample["shadow"]["kind"], "unauthenticated", "{sample}");
+        }
+    }
+    // The same messages with the same texts; what Rocket.Chat's answers do not carry
+    // (microseconds, recipients, avatars, ...) is named path by path.
+    let path = |name: &str| {
+        r["paths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["path"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}: {}", r["paths"]))
+    };
+    for same in [
+        "messages[missing]",
+        "messages[added]",
+        "messages[order]",
+        "messages[].text",
+    ] {
+        let row = path(same);
+        assert!(row["compared"].as_u64() > Some(0), "{row}");
+        assert_eq!(row["differed"], 0, "{row}");
+    }
+    assert_eq!(path("messages[].created_usec")["verdict"], "difference");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_shadow_the_report_routes_say_so() {
     let gw = Gw::default().await;
     let a = send(gw.http.get(format!("{}/shadow/report", gw.admin))).await;
