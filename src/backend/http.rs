@@ -59,7 +59,9 @@ pub fn build(cfg: &HttpBackendConfig, label: Option<&str>) -> Result<Built, Stri
     let host = url.host_str().unwrap_or_default();
     let port = url.port_or_known_default().unwrap_or(80);
     let secret = crate::config::read_secret_file("backend.token_file", &cfg.token_file)?;
+    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
     let http = reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
         .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
         .pool_max_idle_per_host(cfg.max_idle_connections)
         .tcp_nodelay(true)
@@ -165,7 +167,10 @@ impl Client {
         if resp.content_length().is_some_and(|n| n > max) {
             return Err(Failure::Wire(too_large(resp.content_length(), max)));
         }
-        let mut body = Vec::new();
+        // Sized from the announced length (bounded above, capped at 1 MiB so that a false
+        // length costs little), so a page is not copied again each time the buffer grows.
+        let announced = resp.content_length().unwrap_or(0).min(1 << 20);
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
         while let Some(chunk) = resp.chunk().await.map_err(Failure::from_read)? {
             if (body.len() + chunk.len()) as u64 > max {
                 return Err(Failure::Wire(too_large(None, max)));
@@ -238,9 +243,9 @@ fn too_large(len: Option<u64>, max: u64) -> WireError {
 /// Why one attempt failed.
 enum Failure {
     /// The connection could not be made (retried once).
-    Connect(reqwest::Error),
+    Connect(String),
     /// The connection broke, or the request could not be sent.
-    Transport(reqwest::Error),
+    Transport(String),
     Timeout,
     /// The answer arrived but cannot be taken.
     Wire(WireError),
@@ -251,9 +256,9 @@ impl Failure {
         if e.is_timeout() {
             Failure::Timeout
         } else if e.is_connect() {
-            Failure::Connect(e.without_url())
+            Failure::Connect(super::tls::chain(&e.without_url()))
         } else {
-            Failure::Transport(e.without_url())
+            Failure::Transport(super::tls::chain(&e.without_url()))
         }
     }
 
@@ -261,7 +266,7 @@ impl Failure {
         if e.is_timeout() {
             Failure::Timeout
         } else {
-            Failure::Transport(e.without_url())
+            Failure::Transport(super::tls::chain(&e.without_url()))
         }
     }
 }

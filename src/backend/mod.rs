@@ -8,9 +8,11 @@
 pub mod embedded;
 pub mod fault;
 pub mod http;
+pub mod proxy;
 pub mod rocketchat;
 pub mod shadow;
 pub mod timed;
+pub mod tls;
 
 use crate::canonical::{Error, Page, ThreadQuery};
 use std::future::Future;
@@ -111,6 +113,12 @@ pub trait Backend: Send + Sync + 'static {
     /// How many upstream calls each query took (`threadgate_upstream_calls_per_request`),
     /// for backends that call a platform; the gateway registers it with its metrics.
     fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        None
+    }
+
+    /// The upstream that untranslated routes of its own dialect go to, when the backend
+    /// is a platform and `[backend] passthrough` is on; the gateway routes them there.
+    fn passthrough(&self) -> Option<std::sync::Arc<proxy::Proxy>> {
         None
     }
 

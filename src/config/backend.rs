@@ -16,6 +16,7 @@ const KINDS: &[(&str, &[&str])] = &[
             "max_idle_connections",
             "token_file",
             "max_answer_bytes",
+            "ca_file",
         ],
     ),
     (
@@ -28,6 +29,7 @@ const KINDS: &[(&str, &[&str])] = &[
             "passthrough",
             "max_calls_per_request",
             "auth",
+            "ca_file",
         ],
     ),
 ];

@@ -265,23 +265,15 @@ impl Config {
             }
             BackendConfig::Http(h) => {
                 match url::Url::parse(&h.url) {
-                    Ok(u) if !u.username().is_empty() || u.password().is_some() => {
-                        return bad(
-                            "backend.url",
-                            "must not carry credentials (put the shared secret in backend.token_file)",
-                        )
-                    }
-                    Ok(u) if u.scheme() == "https" => {
-                        return bad(
-                            "backend.url",
-                            "https is not supported yet (this build has no TLS client): use http on a trusted network",
-                        )
-                    }
-                    Ok(u) if u.scheme() == "http" && u.host().is_some() => {}
+                    Ok(u) if !u.username().is_empty() || u.password().is_some() => return bad(
+                        "backend.url",
+                        "must not carry credentials (put the shared secret in backend.token_file)",
+                    ),
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                     _ => {
                         return bad(
                             "backend.url",
-                            "must be an absolute http URL, e.g. \"http://127.0.0.1:7070\"",
+                            "must be an absolute http(s) URL, e.g. \"http://127.0.0.1:7070\"",
                         )
                     }
                 }
@@ -362,8 +354,14 @@ impl Config {
                 resolve(&mut e.path);
                 resolve(&mut e.seed);
             }
-            BackendConfig::Http(h) => resolve(&mut h.token_file),
-            BackendConfig::RocketChat(rc) => resolve(&mut rc.auth.credentials),
+            BackendConfig::Http(h) => {
+                resolve(&mut h.token_file);
+                resolve(&mut h.ca_file);
+            }
+            BackendConfig::RocketChat(rc) => {
+                resolve(&mut rc.auth.credentials);
+                resolve(&mut rc.ca_file);
+            }
         };
         resolve_backend(&mut self.backend);
         if let Some(shadow) = self.shadow.backend.as_mut() {

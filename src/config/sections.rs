@@ -139,7 +139,7 @@ impl Default for EmbeddedConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpBackendConfig {
-    /// The service's base URL, e.g. `http://127.0.0.1:7070`.
+    /// The service's base URL, e.g. `http://127.0.0.1:7070` (or `https://...`).
     pub url: String,
     /// Each call's limit (never past what is left of the request's own deadline).
     pub timeout_ms: u64,
@@ -150,6 +150,9 @@ pub struct HttpBackendConfig {
     pub token_file: String,
     /// Answers larger than this are refused (backend unavailable).
     pub max_answer_bytes: u64,
+    /// Extra trusted CA certificates (PEM) for an `https` URL, besides the compiled-in public
+    /// roots; empty = none. Read at start.
+    pub ca_file: String,
 }
 
 impl Default for HttpBackendConfig {
@@ -161,6 +164,7 @@ impl Default for HttpBackendConfig {
             max_idle_connections: 64,
             token_file: String::new(),
             max_answer_bytes: 16 * 1024 * 1024,
+            ca_file: String::new(),
         }
     }
 }

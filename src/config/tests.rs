@@ -149,11 +149,24 @@ fn http_backend_keys_are_validated_and_never_carry_credentials() {
     };
     let err = bad("[backend]\nkind = \"http\"\n");
     assert!(
-        err.contains("key `backend.url`: must be an absolute http URL"),
+        err.contains("key `backend.url`: must be an absolute http(s) URL"),
         "{err}"
     );
-    let err = bad("[backend]\nkind = \"http\"\nurl = \"https://h\"\n");
-    assert!(err.contains("https is not supported yet"), "{err}");
+    let err = bad("[backend]\nkind = \"http\"\nurl = \"ftp://h\"\n");
+    assert!(
+        err.contains("key `backend.url`: must be an absolute http(s) URL"),
+        "{err}"
+    );
+    let c = Config::parse(
+        "[backend]\nkind = \"http\"\nurl = \"https://h:7443\"\nca_file = \"/etc/tg/ca.pem\"\n",
+        "t.toml",
+        env(&[]),
+    )
+    .expect("https with a CA file");
+    match &c.backend {
+        BackendConfig::Http(h) => assert_eq!(h.ca_file, "/etc/tg/ca.pem"),
+        other => panic!("{other:?}"),
+    }
     let err = bad("[backend]\nkind = \"http\"\nurl = \"http://user:pw@h:1\"\n");
     assert!(err.contains("must not carry credentials"), "{err}");
     assert!(!err.contains("pw"), "{err}");

@@ -8,19 +8,24 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RocketChatBackendConfig {
-    /// The server's base URL, e.g. `http://chat.example.com`.
+    /// The server's base URL, e.g. `https://chat.example.com`.
     pub url: String,
     /// Each call's limit (never past what is left of the request's own deadline).
     pub timeout_ms: u64,
     pub connect_timeout_ms: u64,
     /// Idle keep-alive connections kept per host.
     pub max_idle_connections: usize,
-    /// Untranslated Rocket.Chat routes proxied to the server (not built yet: must be false).
+    /// Untranslated Rocket.Chat routes (`/api/v1/...` paths no endpoint serves) proxied to
+    /// the server unchanged. Passthrough identity only: the request carries the caller's
+    /// own credential.
     pub passthrough: bool,
     /// Upstream calls one request may take (a page spanning calls, counting by walking).
     pub max_calls_per_request: usize,
     /// Whose credential reads the upstream.
     pub auth: UpstreamAuthConfig,
+    /// Extra trusted CA certificates (PEM) for an `https` URL, besides the compiled-in public
+    /// roots; empty = none. Read at start.
+    pub ca_file: String,
 }
 
 impl Default for RocketChatBackendConfig {
@@ -33,6 +38,7 @@ impl Default for RocketChatBackendConfig {
             passthrough: false,
             max_calls_per_request: 20,
             auth: UpstreamAuthConfig::default(),
+            ca_file: String::new(),
         }
     }
 }
@@ -77,10 +83,10 @@ impl RocketChatBackendConfig {
                 "must be between 1 and 1000".into(),
             ));
         }
-        if self.passthrough {
+        if self.passthrough && self.auth.mode == UpstreamAuthMode::Mapped {
             return Some((
                 "backend.passthrough",
-                "proxying untranslated routes is not built yet: must be false".into(),
+                "needs backend.auth.mode = \"passthrough\": a passed-through request goes upstream unchanged, with the caller's own credential, which in mode \"mapped\" is not an upstream credential".into(),
             ));
         }
         match self.auth.mode {
@@ -106,11 +112,7 @@ fn url_problem(url: &str) -> Option<String> {
         Ok(u) if !u.username().is_empty() || u.password().is_some() => {
             Some("must not carry credentials".into())
         }
-        Ok(u) if u.scheme() == "https" => Some(
-            "https is not supported yet (this build has no TLS client): use http on a trusted network, or a local TLS-terminating proxy"
-                .into(),
-        ),
-        Ok(u) if u.scheme() == "http" && u.host().is_some() => None,
-        _ => Some("must be an absolute http URL, e.g. \"http://chat.example.com\"".into()),
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => None,
+        _ => Some("must be an absolute http(s) URL, e.g. \"https://chat.example.com\"".into()),
     }
 }

@@ -123,10 +123,20 @@ pub trait Endpoint: Send + Sync + 'static {
     }
 
     /// An answer from the principal alone, given once the phases ran when they decode no
-    /// query (Rocket.Chat `GET /api/v1/me`): no backend call. `None` (the default) = the
+    /// query (Rocket.Chat `GET /api/v1/me`, SelfCommunity `GET /api/v2/user/me/`, Quip
+    /// `GET /1/users/current`): no backend call. `None` (the default) = the
     /// phases decode a query.
     fn answer_principal(&self, _req: &RequestView<'_>, _principal: &Principal) -> Option<Reply> {
         None
+    }
+
+    /// Work to do off the async threads before [`Endpoint::answer_principal`] runs (e.g.
+    /// giving the principal its SelfCommunity integer). The default does nothing.
+    fn before_answer_principal<'a>(
+        &'a self,
+        _principal: &'a Principal,
+    ) -> crate::backend::BoxFuture<'a, Result<(), Error>> {
+        Box::pin(std::future::ready(Ok(())))
     }
 
     /// Credentials as the platform reads them; `None` = no credentials at all.

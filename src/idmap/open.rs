@@ -68,12 +68,10 @@ fn fill(conn: &Connection, sources: &Sources) -> Result<(), IdMapError> {
             migrated += insert(&tx, &pin)?;
         }
     }
-    let mut pinned = 0usize;
-    if let Some(dir) = sources.pins.as_deref() {
-        for pin in seed_integers(dir)?.iter() {
-            pinned += insert(&tx, pin)?;
-        }
-    }
+    let pinned = match sources.pins.as_deref() {
+        Some(dir) => insert_seed(&tx, dir)?,
+        None => 0,
+    };
     tx.commit()?;
     if migrated + pinned > 0 {
         tracing::info!(migrated, from_seed = pinned, "id map started");
@@ -118,6 +116,82 @@ fn legacy_rows(store: &Path) -> Result<Vec<IntIdPin>, IdMapError> {
     Ok(rows)
 }
 
+/// Seed directories up to this size are numbered in memory, once per process
+/// ([`seed_integers`]); a bigger one is numbered in a scratch database file and streamed into
+/// the map, so that memory stays bounded whatever the seed holds.
+const IN_MEMORY_SEED_BYTES: u64 = 64 << 20;
+
+/// Inserts the integers of the seed directory `dir` ([`seed_integers`]); returns how many were
+/// free.
+fn insert_seed(tx: &Connection, dir: &Path) -> Result<usize, IdMapError> {
+    insert_seed_within(tx, dir, IN_MEMORY_SEED_BYTES)
+}
+
+fn insert_seed_within(tx: &Connection, dir: &Path, in_memory: u64) -> Result<usize, IdMapError> {
+    if seed_bytes(dir) <= in_memory {
+        let mut inserted = 0;
+        for pin in seed_integers(dir)?.iter() {
+            inserted += insert(tx, pin)?;
+        }
+        return Ok(inserted);
+    }
+    let seed_error = |e: String| IdMapError::Seed(format!("{}: {e}", dir.display()));
+    let scratch = Scratch::new().map_err(|e| seed_error(e.to_string()))?;
+    tracing::info!(seed = %dir.display(), "numbering a large pins directory in a scratch database");
+    let store = EmbeddedBackend::open_and_seed(&scratch.store(), 1, Some(dir))
+        .map_err(|e| seed_error(e.to_string()))?;
+    store
+        .assign_int_ids()
+        .map_err(|e| seed_error(e.to_string()))?;
+    let mut inserted = 0;
+    store.each_int_id(|pin| {
+        inserted += insert(tx, &pin)?;
+        Ok::<(), IdMapError>(())
+    })?;
+    Ok(inserted)
+}
+
+/// The size of a seed directory's files (0 when unreadable: the import says why).
+fn seed_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+impl From<crate::backend::embedded::StoreError> for IdMapError {
+    fn from(e: crate::backend::embedded::StoreError) -> Self {
+        IdMapError::Seed(e.to_string())
+    }
+}
+
+/// A directory of its own under the system's temporary directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> std::io::Result<Scratch> {
+        let dir =
+            std::env::temp_dir().join(format!("threadgate-pins-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+
+    fn store(&self) -> String {
+        self.0.join("pins.sqlite").display().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The integers of every object of a seed directory: its pins, then every other object
 /// numbered as the embedded store numbers them (users by username, rooms, groups and
 /// messages by creation). Computed once per directory per process.
@@ -141,4 +215,45 @@ pub fn seed_integers(dir: &Path) -> Result<Arc<Vec<IntIdPin>>, IdMapError> {
     );
     done.insert(dir.to_path_buf(), rows.clone());
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::CREATE;
+    use super::insert_seed_within;
+    use rusqlite::Connection;
+    use std::path::Path;
+
+    fn rows(conn: &Connection) -> Vec<(String, String, i64)> {
+        let mut statement = conn
+            .prepare("SELECT kind, id, int_id FROM int_ids ORDER BY kind, id")
+            .unwrap();
+        let rows = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn a_large_seed_is_numbered_in_a_scratch_file_exactly_as_in_memory() {
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo");
+        let in_memory = Connection::open_in_memory().unwrap();
+        in_memory.execute_batch(CREATE).unwrap();
+        let n = insert_seed_within(&in_memory, &seed, u64::MAX).unwrap();
+        let streamed = Connection::open_in_memory().unwrap();
+        streamed.execute_batch(CREATE).unwrap();
+        assert_eq!(insert_seed_within(&streamed, &seed, 0).unwrap(), n);
+        assert!(n > 2000, "{n} integers");
+        assert_eq!(rows(&streamed), rows(&in_memory));
+        let leftovers = std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("threadgate-pins-")
+            })
+            .count();
+        assert_eq!(leftovers, 0, "the scratch directory is removed");
+    }
 }

@@ -165,7 +165,13 @@ pub fn decode_credential(body: &[u8]) -> Result<Credential, ProtocolError> {
 
 /// Reads a `200` answer to `POST /v1/query`.
 pub fn decode_page(body: &[u8]) -> Result<Page, WireError> {
-    serde_json::from_slice(body).map_err(|e| WireError::malformed("a page", &e, body))
+    let page = match std::str::from_utf8(body) {
+        // UTF-8 checked once for the whole body (vectorised) instead of once per string by
+        // the parser; invalid bytes take the byte parser, for its error and position.
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    };
+    page.map_err(|e| WireError::malformed("a page", &e, body))
 }
 
 /// Reads a `200` answer to `POST /v1/authenticate`.

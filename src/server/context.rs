@@ -60,7 +60,7 @@ struct Learned {
 impl RequestContext {
     /// Routes `req` (the one call to the router for this request) and records it.
     pub fn resolve<B>(gw: &Gateway, req: &Request<B>) -> RequestContext {
-        let resolved = gw.router.resolve(req.uri().path());
+        let resolved = gw.router.resolve_request(req);
         let (dialect, route) = resolved.labels();
         let arrived = Instant::now();
         let budget = Duration::from_millis(gw.config.server.request_timeout_ms);

@@ -133,20 +133,21 @@ impl InFlight {
     }
 }
 
-/// An answer body that holds its request's [`Ticket`] until hyper has taken the last frame.
-pub struct Tracked {
-    inner: Full<Bytes>,
+/// An answer body that holds its request's [`Ticket`] until hyper has taken the last frame
+/// (a streamed answer stays in flight until its end).
+pub struct Tracked<B> {
+    inner: B,
     _ticket: Ticket,
 }
 
-impl Body for Tracked {
-    type Data = Bytes;
-    type Error = Infallible;
+impl<B: Body + Unpin> Body for Tracked<B> {
+    type Data = B::Data;
+    type Error = B::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
         Pin::new(&mut self.inner).poll_frame(cx)
     }
 
@@ -160,7 +161,7 @@ impl Body for Tracked {
 }
 
 /// Serves `service` on every connection of `listener` until `stopped` changes, then drains.
-pub async fn serve<S>(
+pub async fn serve<S, B>(
     listener: TcpListener,
     service: S,
     mut stopped: watch::Receiver<bool>,
@@ -169,12 +170,14 @@ pub async fn serve<S>(
 ) where
     S: Service<
             http::Request<hyper::body::Incoming>,
-            Response = http::Response<Full<Bytes>>,
+            Response = http::Response<B>,
             Error = Infallible,
         > + Clone
         + Send
         + 'static,
     S::Future: Send + 'static,
+    B: Body<Data = Bytes> + Unpin + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());

@@ -1,17 +1,19 @@
 //! The gateway process: listeners, the shared state, readiness and graceful shutdown.
 
 pub mod admin;
+pub mod body;
 pub mod context;
 pub mod health;
 pub mod listen;
 pub mod metrics;
+pub mod passthrough;
 pub mod pipeline;
 pub mod router;
 pub mod stack;
 
 use crate::auth::{Authenticator, CachedAuthenticator, TimedAuthenticator};
 use crate::backend::shadow::{Shadow, ShadowState};
-use crate::backend::{timed::Timed, Backend};
+use crate::backend::{proxy::Proxy, timed::Timed, Backend};
 use crate::config::{BackendConfig, Config};
 use crate::dialect::{rocketchat::RocketChat, DialectFace};
 use crate::idmap::IdMap;
@@ -32,6 +34,8 @@ pub struct Gateway {
     /// The authentication phase.
     pub auth: Arc<dyn Authenticator>,
     pub router: Router,
+    /// Where untranslated routes of the upstream's own dialect go (`[backend] passthrough`).
+    pub passthrough: Option<Arc<Proxy>>,
     pub metrics: Arc<Metrics>,
     pub health: Arc<Health>,
     /// Shadow comparison's counters and samples, when `[shadow.backend]` is configured.
@@ -69,6 +73,7 @@ impl Gateway {
             metrics.watch_upstream_calls(calls)?;
         }
         let label = parts.backend.label().to_owned();
+        let passthrough = parts.backend.passthrough();
         let mut backend = decorate(&config, parts.backend, &metrics);
         let shadow = match shadow {
             None => None,
@@ -90,7 +95,9 @@ impl Gateway {
             ));
         }
         Ok(Gateway {
-            router: Router::new(dialects(&config, &parts.ids)),
+            router: Router::new(dialects(&config, &parts.ids))
+                .with_passthrough(passthrough.as_ref().map(|p| p.dialect())),
+            passthrough,
             metrics,
             backend,
             auth,

@@ -73,11 +73,11 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
         }
     }
     if query.is_none() {
-        if let Some(reply) = ctx
-            .principal()
-            .and_then(|who| endpoint.answer_principal(req, &who))
-        {
-            return Ok(reply);
+        if let Some(who) = ctx.principal() {
+            endpoint.before_answer_principal(&who).await?;
+            if let Some(reply) = endpoint.answer_principal(req, &who) {
+                return Ok(reply);
+            }
         }
     }
     let query =

@@ -14,12 +14,15 @@
 //! 7. concurrency limit: `server.max_concurrent_requests`; excess requests wait (within the
 //!    timeout) for a slot.
 //! 8. body limit: a declared body over `server.max_body_bytes` is refused with 413.
-//! 9. the endpoint the context names, through its pipeline.
+//! 9. the endpoint the context names, through its pipeline; or, for an untranslated route
+//!    of the upstream's own dialect when `[backend] passthrough` is on, the upstream
+//!    ([`super::passthrough`]), the request and the answer streamed.
 //!
 //! The 500, 504 and 413 of layers 4, 6 and 8 render from the context
 //! ([`RequestContext::render`]): the real request (headers and query included), in the
 //! caller's dialect, with the headers the phases already added (e.g. rate-limit headers).
 
+use super::body::{AnswerBody, BoxError};
 use super::context::RequestContext;
 use super::{router::Resolved, Gateway};
 use crate::canonical::Error;
@@ -27,7 +30,7 @@ use crate::dialect::{unclaimed_error, Reply};
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http::{Request, Response};
-use http_body_util::Full;
+use hyper::body::Body;
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -41,7 +44,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tracing::Instrument;
 
 /// The response type of every layer.
-pub type Resp = Response<Full<Bytes>>;
+pub type Resp = Response<AnswerBody>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// A service the layers below can call.
@@ -57,8 +60,12 @@ impl<T, B> Inner<B> for T where
 {
 }
 
+/// What a request body must be for the stack (hyper's, or any other in tests).
+pub trait RequestBody: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static {}
+impl<T> RequestBody for T where T: Body<Data = Bytes, Error: Into<BoxError>> + Send + 'static {}
+
 /// Builds the whole API stack around the gateway.
-pub fn build<B: Send + 'static>(gw: Arc<Gateway>) -> impl Inner<B> {
+pub fn build<B: RequestBody>(gw: Arc<Gateway>) -> impl Inner<B> {
     let limit = gw.config.server.max_concurrent_requests;
     let (g1, g2, g3, g4, g5) = (gw.clone(), gw.clone(), gw.clone(), gw.clone(), gw.clone());
     ServiceBuilder::new()
@@ -79,7 +86,7 @@ pub struct Endpoints {
     gw: Arc<Gateway>,
 }
 
-impl<B: Send + 'static> Service<Request<B>> for Endpoints {
+impl<B: RequestBody> Service<Request<B>> for Endpoints {
     type Response = Resp;
     type Error = Infallible;
     type Future = BoxFuture<Result<Resp, Infallible>>;
@@ -91,10 +98,15 @@ impl<B: Send + 'static> Service<Request<B>> for Endpoints {
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         let gw = self.gw.clone();
         let ctx = RequestContext::ensure(&gw, &mut req);
-        drop(req);
         Box::pin(async move {
             let reply = match &ctx.resolved {
-                Resolved::Endpoint(ep) => super::pipeline::serve(&gw, ep.as_ref(), &ctx).await,
+                Resolved::Endpoint(ep) => {
+                    drop(req);
+                    super::pipeline::serve(&gw, ep.as_ref(), &ctx).await
+                }
+                Resolved::Passthrough(_) => {
+                    return Ok(super::passthrough::forward(&gw, &ctx, req).await);
+                }
                 Resolved::Face(face) => face.render_error(&ctx.view(), &Error::RouteNotFound),
                 Resolved::Unclaimed => unclaimed_error(&ctx.view(), &Error::RouteNotFound),
             };
@@ -105,7 +117,7 @@ impl<B: Send + 'static> Service<Request<B>> for Endpoints {
 
 /// A dialect reply as a hyper response.
 pub fn into_response(reply: Reply) -> Resp {
-    reply.map(Full::new)
+    reply.map(AnswerBody::full)
 }
 
 /// Routes the request once and leaves the [`RequestContext`] in its extensions.

@@ -139,16 +139,16 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
         (
-            "[backend]\nkind = \"rocketchat\"\nurl = \"https://chat.example.com\"\n",
-            "key `backend.url`: https is not supported yet",
+            "[backend]\nkind = \"rocketchat\"\nurl = \"ftp://chat.example.com\"\n",
+            "key `backend.url`: must be an absolute http(s) URL",
         ),
         (
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://u:p@chat.example.com\"\n",
             "key `backend.url`: must not carry credentials",
         ),
         (
-            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\npassthrough = true\n",
-            "key `backend.passthrough`",
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\npassthrough = true\n[backend.auth]\nmode = \"mapped\"\ncredentials = \"c.jsonl\"\n",
+            "key `backend.passthrough`: needs backend.auth.mode = \"passthrough\"",
         ),
         (
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\nmax_calls_per_request = 0\n",
@@ -169,6 +169,15 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
         (
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\ntoken_file = \"x\"\n",
             "is a key of kind \"http\", not of kind \"rocketchat\"",
+        ),
+        // The SelfCommunity and Quip upstreams are not built yet.
+        (
+            "[backend]\nkind = \"selfcommunity\"\nurl = \"http://community.example.com\"\n",
+            "key `backend.kind`: unknown backend kind \"selfcommunity\", expected one of \"embedded\", \"http\", \"rocketchat\"",
+        ),
+        (
+            "[backend]\nkind = \"quip\"\nurl = \"http://platform.quip.example.com\"\n",
+            "key `backend.kind`: unknown backend kind \"quip\"",
         ),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {

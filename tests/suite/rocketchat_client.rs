@@ -9,7 +9,7 @@
 //! Python or network the test fails and says what is missing; it never passes silently.
 
 use crate::common;
-use crate::matrix;
+use crate::matrix_rc;
 
 use common::Gw;
 use std::path::{Path, PathBuf};
@@ -214,4 +214,4 @@ async fn the_python_client_pages_to_the_end_and_sees_the_errors() {
         })
     );
 }
-matrix!(the_python_client_pages_to_the_end_and_sees_the_errors);
+matrix_rc!(the_python_client_pages_to_the_end_and_sees_the_errors);

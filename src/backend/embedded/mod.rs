@@ -207,18 +207,36 @@ impl EmbeddedBackend {
     /// [`EmbeddedBackend::assign_int_ids`] gave, and in a database made before the id map
     /// moved to its own file, every integer the gateway handed out.
     pub fn pinned_int_ids(&self) -> Result<Vec<IntIdPin>, StoreError> {
+        let mut pins = Vec::new();
+        self.each_int_id(|pin| {
+            pins.push(pin);
+            Ok::<(), StoreError>(())
+        })?;
+        Ok(pins)
+    }
+
+    /// [`EmbeddedBackend::pinned_int_ids`] one at a time, without holding them all.
+    pub fn each_int_id<E: From<StoreError>>(
+        &self,
+        mut each: impl FnMut(IntIdPin) -> Result<(), E>,
+    ) -> Result<(), E> {
         let conn = self.writer()?;
-        let mut statement = conn.prepare_cached(sql::INT_IDS)?;
-        let pins = statement
-            .query_map([], |r| {
-                Ok(IntIdPin {
+        let mut statement = conn
+            .prepare_cached(sql::INT_IDS)
+            .map_err(StoreError::from)?;
+        let mut rows = statement.query([]).map_err(StoreError::from)?;
+        while let Some(r) = rows.next().map_err(StoreError::from)? {
+            let pin = (|| {
+                Ok::<_, rusqlite::Error>(IntIdPin {
                     kind: r.get(0)?,
                     id: r.get(1)?,
                     int_id: r.get(2)?,
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(pins)
+            })()
+            .map_err(StoreError::from)?;
+            each(pin)?;
+        }
+        Ok(())
     }
 
     /// Gives every user, room, group and message without an integer the next free one of

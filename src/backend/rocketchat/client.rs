@@ -32,8 +32,8 @@ pub struct Received {
 
 /// Why one attempt failed.
 enum Failure {
-    Connect(reqwest::Error),
-    Transport(reqwest::Error),
+    Connect(String),
+    Transport(String),
     Timeout,
     TooLarge,
 }
@@ -43,9 +43,9 @@ impl Failure {
         if e.is_timeout() {
             Failure::Timeout
         } else if e.is_connect() {
-            Failure::Connect(e.without_url())
+            Failure::Connect(crate::backend::tls::chain(&e.without_url()))
         } else {
-            Failure::Transport(e.without_url())
+            Failure::Transport(crate::backend::tls::chain(&e.without_url()))
         }
     }
 
@@ -53,15 +53,17 @@ impl Failure {
         if e.is_timeout() {
             Failure::Timeout
         } else {
-            Failure::Transport(e.without_url())
+            Failure::Transport(crate::backend::tls::chain(&e.without_url()))
         }
     }
 }
 
 impl Upstream {
-    /// A client for `url` (checked by the config: absolute `http`, no credentials in it).
+    /// A client for `url` (checked by the config: absolute `http` or `https`, no credentials
+    /// in it), trusting what `tls` trusts.
     pub fn new(
         url: &str,
+        tls: rustls::ClientConfig,
         timeout: Duration,
         connect_timeout: Duration,
         max_idle: usize,
@@ -70,6 +72,7 @@ impl Upstream {
         let host = parsed.host_str().unwrap_or_default().to_owned();
         let port = parsed.port_or_known_default().unwrap_or(80);
         let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
             .connect_timeout(connect_timeout)
             .pool_max_idle_per_host(max_idle)
             .tcp_nodelay(true)

@@ -18,11 +18,15 @@ pub mod client;
 pub mod credentials;
 mod plan;
 
+use super::proxy::Proxy;
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
-use crate::canonical::{AuthFailure, Credential, Error, Page, Principal, ThreadQuery};
+use crate::canonical::{
+    AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
+};
 use crate::config::{RocketChatBackendConfig, UpstreamAuthMode};
 use crate::dialect::rocketchat::client::{self as face, Answer};
+use crate::dialect::DialectId;
 use client::{now_ms, Upstream};
 use credentials::Credentials;
 use std::sync::Arc;
@@ -33,6 +37,8 @@ pub struct RocketChatBackend {
     upstream: Arc<Upstream>,
     /// `Some` in mapped mode.
     credentials: Option<Arc<Credentials>>,
+    /// `Some` with `passthrough = true`: untranslated Rocket.Chat routes go there.
+    proxy: Option<Arc<Proxy>>,
     max_calls: usize,
     calls: prometheus::Histogram,
 }
@@ -63,8 +69,10 @@ impl Authenticator for NoDirectory {
 /// yet: readiness follows the first probe). In mapped mode the credentials file is read
 /// now, and again on SIGHUP.
 pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
+    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
     let upstream = Arc::new(Upstream::new(
         &cfg.url,
+        tls.clone(),
         Duration::from_millis(cfg.timeout_ms),
         Duration::from_millis(cfg.connect_timeout_ms),
         cfg.max_idle_connections,
@@ -88,10 +96,22 @@ pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
         }
     };
     let calls = calls_histogram(&upstream.label)?;
+    let proxy = match cfg.passthrough {
+        true => Some(Arc::new(Proxy::new(
+            &cfg.url,
+            tls,
+            DialectId::RocketChat,
+            Duration::from_millis(cfg.timeout_ms),
+            Duration::from_millis(cfg.connect_timeout_ms),
+            cfg.max_idle_connections,
+        )?)),
+        false => None,
+    };
     Ok(Built {
         backend: Arc::new(RocketChatBackend {
             upstream,
             credentials,
+            proxy,
             max_calls: cfg.max_calls_per_request,
             calls,
         }),
@@ -115,18 +135,31 @@ fn calls_histogram(label: &str) -> Result<prometheus::Histogram, String> {
 
 impl RocketChatBackend {
     /// The upstream credential a query is read with, checked to be the caller's own.
+    ///
+    /// In mapped mode a caller the directory authenticated but who has no usable upstream
+    /// credential (no line, or a bearer token) is refused as the platforms refuse an
+    /// authenticated caller who may not read the target (403, or Rocket.Chat's thread
+    /// `Not Allowed`): the caller's own credential is valid, so 401 would be wrong. In
+    /// passthrough mode an unusable credential is the caller's own: 401.
     fn credential(&self, query: &ThreadQuery, ctx: &QueryContext) -> Result<Credential, Error> {
-        let refuse = |why: &str| {
+        let warn = |why: &str| {
             tracing::warn!(backend = %self.upstream.label, user_id = %query.principal.user_id, reason = why, "caller refused");
+        };
+        let forbid = |why: &str| {
+            warn(why);
+            Err(Error::Forbidden(forbidden_target(query)))
+        };
+        let refuse = |why: &str| {
+            warn(why);
             Err(Error::Unauthenticated(AuthFailure::Invalid))
         };
         match &self.credentials {
             Some(creds) => match creds.of(&query.principal.user_id) {
                 Some(c @ Credential::UserToken { .. }) => Ok(c),
                 Some(Credential::Bearer { .. }) => {
-                    refuse("the user's mapped credential is a bearer token, which Rocket.Chat does not take")
+                    forbid("the user's mapped credential is a bearer token, which Rocket.Chat does not take")
                 }
-                None => refuse("no upstream credential for this user in backend.auth.credentials"),
+                None => forbid("no upstream credential for this user in backend.auth.credentials"),
             },
             None => match &ctx.credential {
                 Some(c @ Credential::UserToken { user_id, .. })
@@ -143,6 +176,19 @@ impl RocketChatBackend {
                 None => refuse("no credential in the request context"),
             },
         }
+    }
+}
+
+/// What a query names, as the resource a refusal concerns.
+fn forbidden_target(query: &ThreadQuery) -> Resource {
+    match &query.target {
+        Target::Room(id) => Resource::Room(id.clone()),
+        Target::Direct {
+            peer: UserRef::Id(peer) | UserRef::Username(peer),
+        } => Resource::Room(peer.clone()),
+        Target::Group(id) => Resource::Group(id.clone()),
+        Target::Replies(id) => Resource::Message(id.clone()),
+        Target::Conversations => Resource::User(query.principal.user_id.clone()),
     }
 }
 
@@ -189,6 +235,10 @@ impl Backend for RocketChatBackend {
 
     fn upstream_calls(&self) -> Option<prometheus::Histogram> {
         Some(self.calls.clone())
+    }
+
+    fn passthrough(&self) -> Option<Arc<Proxy>> {
+        self.proxy.clone()
     }
 
     /// `GET /api/v1/me` without a credential: a server that answers it (401 or 200) is up.

@@ -1,6 +1,8 @@
 //! One canonical query as the Rocket.Chat calls that answer it exactly.
 //!
-//! - A room's kind: `require_kind` when the query has one, else `rooms.info` (one call).
+//! - A room's kind: `require_kind` when the query has one, else `rooms.info` (one call). A
+//!   query for no messages with a required kind (a gateway's own `rooms.info`) is answered
+//!   by `rooms.info` alone.
 //! - A direct conversation by peer: in passthrough mode the peer goes as `roomId`, the
 //!   caller's own request to its own server. In mapped mode the room is named by its id,
 //!   the two user ids sorted and joined as Rocket.Chat names direct rooms, so that the
@@ -13,7 +15,8 @@
 //! - Oldest-first history, or a history total (which no history route reports): the
 //!   whole newest-first result is walked in windows of 100, then turned and sliced here.
 //! - Every call counts against `max_calls_per_request`; past it the query is refused with
-//!   [`Error::Unsupported`] (never a shorter page).
+//!   [`Error::Unsupported`] (never a shorter page). So is a query needing a route the
+//!   upstream answers 404 for (a gateway's Rocket.Chat face serves no `channels.history`).
 
 use super::client::{now_ms, Upstream};
 use crate::backend::QueryContext;
@@ -89,12 +92,26 @@ impl<'a> Planner<'a> {
         self.calls += 1;
         let got = self.upstream.send(req, &self.headers, self.ctx).await?;
         let ans = Answer::with_headers(got.status.as_u16(), &got.headers, &got.body, now_ms());
-        decode(req, &ans)
+        match decode(req, &ans) {
+            // A route the upstream does not serve (e.g. a gateway's Rocket.Chat face, which
+            // serves no `channels.history`): what needs it cannot be answered here.
+            Err(Error::BackendUnavailable(why)) if got.status == http::StatusCode::NOT_FOUND => {
+                tracing::info!(backend = %self.upstream.label, route = req.path(), reason = %why, "upstream route not served");
+                Err(Error::Unsupported(format!(
+                    "{}, a route the upstream does not serve",
+                    req.path()
+                )))
+            }
+            other => other,
+        }
     }
 
     /// The page for `query`.
     pub(super) async fn answer(&mut self, query: &ThreadQuery) -> Result<Page, Error> {
         let query = self.direct_room(query)?;
+        if let Some(page) = self.kind_check(&query).await? {
+            return Ok(page);
+        }
         let kind = self.room_kind(&query).await?;
         // The route the query goes to (a window of one message to ask it).
         let probe = face::history(
@@ -117,6 +134,28 @@ impl<'a> Planner<'a> {
         } else {
             self.windowed(&query, kind).await
         }
+    }
+
+    /// A query for no messages of a room of a required kind (what a gateway's
+    /// `rooms.info` asks) is answered by `rooms.info` alone: an empty page when the kind
+    /// matches, the room not found when it does not. `None` for every other query.
+    async fn kind_check(&mut self, query: &ThreadQuery) -> Result<Option<Page>, Error> {
+        let (Target::Room(rid), Some(want)) = (&query.target, query.require_kind) else {
+            return Ok(None);
+        };
+        let no_messages = matches!(query.slice, Slice::Offset { limit: Some(0), .. })
+            && !query.want_total
+            && query.unreads.is_none();
+        if !no_messages {
+            return Ok(None);
+        }
+        let kind = self
+            .call(&face::rooms_info(rid), face::decode_room_kind)
+            .await?;
+        if kind != want {
+            return Err(Error::NotFound(Resource::Room(rid.clone())));
+        }
+        Ok(Some(Page::default()))
     }
 
     /// In mapped mode, a direct conversation by peer as its room id.
@@ -154,15 +193,7 @@ impl<'a> Planner<'a> {
         match (&query.target, query.require_kind) {
             (Target::Room(rid), None) => {
                 let req = face::rooms_info(rid);
-                match self.call(&req, face::decode_room_kind).await {
-                    Ok(kind) => Ok(Some(kind)),
-                    Err(Error::BackendUnavailable(why)) if why.contains("answered 404") => {
-                        Err(Error::Unsupported(
-                            "a room whose kind the upstream does not tell (no rooms.info)".into(),
-                        ))
-                    }
-                    Err(e) => Err(e),
-                }
+                self.call(&req, face::decode_room_kind).await.map(Some)
             }
             _ => Ok(None),
         }

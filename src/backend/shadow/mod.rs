@@ -242,6 +242,10 @@ impl Backend for Shadow {
         self.inner.upstream_calls()
     }
 
+    fn passthrough(&self) -> Option<Arc<super::proxy::Proxy>> {
+        self.inner.passthrough()
+    }
+
     fn query<'a>(
         &'a self,
         query: &'a ThreadQuery,

@@ -4,32 +4,11 @@
 //! annotation, parts, apparent_user, diff_groups, like_user_ids, mention_user_ids`. Absent
 //! optional keys are omitted, never `null` or `[]`.
 
+use super::fields::{is_message_key, member, open, qp, EXTRA};
 use crate::canonical::{Diff, Message, MessageKind, MessageStatus};
 use crate::json::{write_bool, write_int, write_str, write_value};
 
-/// The keys of a message object, in output order.
-pub const MESSAGE_KEYS: [&str; 14] = [
-    "id",
-    "author_id",
-    "created_usec",
-    "updated_usec",
-    "visible",
-    "author_name",
-    "text",
-    "files",
-    "annotation",
-    "parts",
-    "apparent_user",
-    "diff_groups",
-    "like_user_ids",
-    "mention_user_ids",
-];
-
-fn key(out: &mut Vec<u8>, name: &str) {
-    out.push(b',');
-    write_str(out, name);
-    out.push(b':');
-}
+pub use super::fields::MESSAGE_KEYS;
 
 fn write_str_array<'a>(out: &mut Vec<u8>, items: impl Iterator<Item = &'a str>) {
     out.push(b'[');
@@ -54,16 +33,16 @@ fn unique<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 }
 
 fn write_diff(out: &mut Vec<u8>, d: &Diff) {
-    out.extend_from_slice(b"{\"rtml\":");
+    out.extend_from_slice(open!(rtml));
     write_str(out, &d.rtml);
-    out.extend_from_slice(b",\"diff_class\":");
+    out.extend_from_slice(member!(diff_class));
     write_str(out, &d.diff_class);
-    out.extend_from_slice(b",\"section_id\":");
+    out.extend_from_slice(member!(section_id));
     write_str(out, &d.section_id);
-    out.extend_from_slice(b",\"style\":");
+    out.extend_from_slice(member!(style));
     write_str(out, &d.style);
     if let Some(list) = &d.list {
-        out.extend_from_slice(b",\"list\":");
+        out.extend_from_slice(member!(list));
         write_str(out, list);
     }
     out.push(b'}');
@@ -80,28 +59,43 @@ pub fn write_message(out: &mut Vec<u8>, m: &Message) {
         write_diff_groups(out, m);
     }
     write_user_ids(out, m);
+    write_verbatim(out, m);
     out.push(b'}');
+}
+
+/// The other fields a Quip upstream sent (`extra["quip"]` keys outside the table), after the
+/// table's keys, in their order.
+fn write_verbatim(out: &mut Vec<u8>, m: &Message) {
+    let Some(extra) = m.extra_for(EXTRA) else {
+        return;
+    };
+    for (k, v) in extra.iter().filter(|(k, _)| !is_message_key(k)) {
+        out.push(b',');
+        write_str(out, k);
+        out.push(b':');
+        write_value(out, v);
+    }
 }
 
 /// `{"id":..,"author_id":..,"created_usec":..,"updated_usec":..,"visible":..
 /// [,"author_name":..][,"text":..]`, without the closing brace; an edit has no `text`.
 fn write_header(out: &mut Vec<u8>, m: &Message, is_edit: bool) {
-    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(open!(id));
     write_str(out, &m.id);
-    key(out, "author_id");
+    out.extend_from_slice(member!(author_id));
     write_str(out, &m.author.id);
-    key(out, "created_usec");
+    out.extend_from_slice(member!(created_usec));
     write_int(out, m.created_usec);
-    key(out, "updated_usec");
+    out.extend_from_slice(member!(updated_usec));
     write_int(out, m.updated_or_created());
-    key(out, "visible");
+    out.extend_from_slice(member!(visible));
     write_bool(out, m.status == MessageStatus::Visible);
     if let Some(name) = m.author.name.as_deref().filter(|n| !n.is_empty()) {
-        key(out, "author_name");
+        out.extend_from_slice(member!(author_name));
         write_str(out, name);
     }
     if !is_edit {
-        key(out, "text");
+        out.extend_from_slice(member!(text));
         write_str(out, &m.text);
     }
 }
@@ -111,16 +105,16 @@ fn write_files(out: &mut Vec<u8>, m: &Message) {
     if m.attachments.is_empty() {
         return;
     }
-    key(out, "files");
+    out.extend_from_slice(member!(files));
     out.push(b'[');
     for (i, a) in m.attachments.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"hash\":");
+        out.extend_from_slice(open!(hash));
         write_str(out, &a.id);
         if let Some(name) = &a.name {
-            out.extend_from_slice(b",\"name\":");
+            out.extend_from_slice(member!(name));
             write_str(out, name);
         }
         out.push(b'}');
@@ -133,11 +127,11 @@ fn write_annotation(out: &mut Vec<u8>, m: &Message) {
     let Some(annotation) = &m.annotation else {
         return;
     };
-    key(out, "annotation");
-    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(member!(annotation));
+    out.extend_from_slice(open!(id));
     write_str(out, &annotation.id);
     if !annotation.section_ids.is_empty() {
-        out.extend_from_slice(b",\"highlight_section_ids\":");
+        out.extend_from_slice(member!(highlight_section_ids));
         write_str_array(out, annotation.section_ids.iter().map(String::as_str));
     }
     out.push(b'}');
@@ -145,22 +139,22 @@ fn write_annotation(out: &mut Vec<u8>, m: &Message) {
 
 /// `parts` and `apparent_user`, kept from a Quip upstream (`message.extra["quip"]`).
 fn write_quip_extra(out: &mut Vec<u8>, m: &Message) {
-    let Some(extra) = m.extra_for("quip") else {
+    let Some(extra) = m.extra_for(EXTRA) else {
         return;
     };
-    if let Some(parts) = extra.get("parts").filter(|v| !v.is_null()) {
-        key(out, "parts");
+    if let Some(parts) = extra.get(qp!(parts)).filter(|v| !v.is_null()) {
+        out.extend_from_slice(member!(parts));
         write_value(out, parts);
     }
-    match extra.get("apparent_user") {
+    match extra.get(qp!(apparent_user)) {
         Some(serde_json::Value::String(user_id)) => {
-            key(out, "apparent_user");
-            out.extend_from_slice(b"{\"user_id\":");
+            out.extend_from_slice(member!(apparent_user));
+            out.extend_from_slice(open!(user_id));
             write_str(out, user_id);
             out.push(b'}');
         }
         Some(v @ serde_json::Value::Object(_)) => {
-            key(out, "apparent_user");
+            out.extend_from_slice(member!(apparent_user));
             write_value(out, v);
         }
         _ => {}
@@ -172,13 +166,14 @@ fn write_diff_groups(out: &mut Vec<u8>, m: &Message) {
     if m.diff_groups.is_empty() {
         return;
     }
-    key(out, "diff_groups");
+    out.extend_from_slice(member!(diff_groups));
     out.push(b'[');
     for (i, g) in m.diff_groups.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"diffs\":[");
+        out.extend_from_slice(open!(diffs));
+        out.push(b'[');
         for (j, d) in g.diffs.iter().enumerate() {
             if j > 0 {
                 out.push(b',');
@@ -199,12 +194,12 @@ fn write_user_ids(out: &mut Vec<u8>, m: &Message) {
             .flat_map(|r| r.users.iter().map(|u| u.id.as_str())),
     );
     if !likes.is_empty() {
-        key(out, "like_user_ids");
+        out.extend_from_slice(member!(like_user_ids));
         write_str_array(out, likes.into_iter());
     }
     let mentions = unique(m.mentions.iter().map(|u| u.id.as_str()));
     if !mentions.is_empty() {
-        key(out, "mention_user_ids");
+        out.extend_from_slice(member!(mention_user_ids));
         write_str_array(out, mentions.into_iter());
     }
 }

@@ -1,25 +1,30 @@
 //! Quip dialect (server face): `GET /1/admin/messages/:thread_id` (Admin API) and
-//! `GET /1/messages/:thread_id` (Automation API), spec `quip.md`.
+//! `GET /1/messages/:thread_id` (Automation API), spec `quip.md`; and `GET /1/users/current`
+//! (the caller's user object, **gw**).
 //!
 //! This file: the [`DialectFace`] (prefix, the path → endpoint table, credentials) and
 //! re-exports. The rest, the same files in every dialect:
 //!
-//! - [`endpoints`]: the two endpoints (§1, §4), one file each kind.
+//! - [`endpoints`]: the two messages endpoints (§1, §4), one file each kind, and
+//!   `users/current`.
 //! - [`params`]: the query string, checked in the spec's order (§3), into a `ThreadQuery`.
 //! - [`encode`]: message objects and the bare array, straight to bytes (§5).
 //! - [`errors`]: [`render_error`], the only place a Quip error becomes an HTTP reply (§6).
 //! - [`ratelimit`]: the optional per-user and per-company windows (§5, §6).
+//! - [`fields`]: the field table the encoder and the client face share.
 //!
 //! Dependencies go one way: `endpoints` uses the others, none of them uses `endpoints`.
 
+pub mod client;
 pub mod encode;
 pub mod endpoints;
 pub mod errors;
+pub mod fields;
 pub mod params;
 pub mod ratelimit;
 
 pub use encode::{write_message, write_messages};
-pub use endpoints::GetMessages;
+pub use endpoints::{GetCurrentUser, GetMessages};
 pub use errors::{describe, render_error, write_error};
 pub use params::Which;
 pub use ratelimit::RateLimiter;
@@ -43,10 +48,11 @@ pub const MAX_THREAD_ID_LEN: usize = 64;
 pub struct Quip {
     admin: Arc<GetMessages>,
     automation: Arc<GetMessages>,
+    current_user: Arc<GetCurrentUser>,
 }
 
 impl Quip {
-    /// Both endpoints share one [`RateLimiter`] when `[quip.rate_limit]` is configured.
+    /// The three endpoints share one [`RateLimiter`] when `[quip.rate_limit]` is configured.
     pub fn new(cfg: &QuipConfig) -> Quip {
         let limiter = cfg
             .rate_limit
@@ -54,7 +60,8 @@ impl Quip {
             .map(|rl| Arc::new(RateLimiter::new(rl)));
         Quip {
             admin: Arc::new(GetMessages::new(Which::Admin).with_limiter(limiter.clone())),
-            automation: Arc::new(GetMessages::new(Which::Automation).with_limiter(limiter)),
+            automation: Arc::new(GetMessages::new(Which::Automation).with_limiter(limiter.clone())),
+            current_user: Arc::new(GetCurrentUser::new().with_limiter(limiter)),
         }
     }
 }
@@ -90,7 +97,10 @@ impl DialectFace for Quip {
     }
 
     fn endpoints(&self) -> Vec<(&'static str, Arc<dyn Endpoint>)> {
-        Vec::new()
+        vec![(
+            endpoints::current_user::PATH,
+            self.current_user.clone() as Arc<dyn Endpoint>,
+        )]
     }
 
     fn resolve(&self, path: &str) -> Option<Arc<dyn Endpoint>> {

@@ -4,8 +4,8 @@
 //! Decisions:
 //!
 //! - **Per user**: one fixed window ([`FixedWindow`]) per authenticated user id, shared by
-//!   both endpoints (Quip counts calls per user, whichever API they use): `user_calls` per
-//!   `user_window_ms`.
+//!   both messages endpoints and `users/current` (Quip counts calls per user, whichever API
+//!   they use): `user_calls` per `user_window_ms`.
 //! - **Per company** (admin endpoint only): one fixed window per `company_id` parameter as
 //!   received (percent-decoded, last value wins, empty = absent, like the decoder reads it):
 //!   `company_calls` per `company_window_ms`. Without `company_id` only the user window
@@ -48,7 +48,7 @@ pub const COMPANY_HEADERS: [&str; 3] = [
     "x-company-ratelimit-reset",
 ];
 
-/// The per-user and per-company windows, shared by both Quip endpoints.
+/// The per-user and per-company windows, shared by every Quip endpoint.
 #[derive(Debug)]
 pub struct RateLimiter {
     user: FixedWindow<String>,

@@ -40,7 +40,11 @@ fn routes() {
     assert!(face.resolve("/1/admin/messages/abc").is_some());
     assert!(face.resolve("/1/messages/abc/").is_none());
     assert_eq!(face.prefixes(), &["/1/"]);
-    assert!(face.endpoints().is_empty());
+    // The one exact path: `users/current` (no trailing slash, no other spelling).
+    let exact: Vec<&str> = face.endpoints().iter().map(|(p, _)| *p).collect();
+    assert_eq!(exact, ["/1/users/current"]);
+    assert!(face.resolve("/1/users/current/").is_none());
+    assert!(face.resolve("/1/users/currentx").is_none());
 }
 
 fn bearer(value: &str) -> Option<Credential> {

@@ -2,7 +2,7 @@
 //! becomes an HTTP reply, with the envelope writers it uses. Errors differ per endpoint
 //! family and per profile.
 
-use super::endpoints::{dm, thread};
+use super::endpoints::{dm, rooms_info, thread};
 use super::profile::{Profile, SchemaEnvelope, TmidMissing};
 use super::REPLY_HEADERS;
 use crate::canonical::{Error, Resource};
@@ -19,6 +19,7 @@ pub const INVALID_SORT: &str = "error-invalid-sort";
 enum RouteKind {
     Thread,
     DmHistory,
+    RoomsInfo,
     Other,
 }
 
@@ -27,6 +28,7 @@ impl RouteKind {
         match path {
             thread::PATH => RouteKind::Thread,
             dm::PATH | dm::ALIAS_PATH => RouteKind::DmHistory,
+            rooms_info::PATH => RouteKind::RoomsInfo,
             _ => RouteKind::Other,
         }
     }
@@ -163,7 +165,13 @@ fn write_error_body(
 
 /// `Forbidden`: the thread endpoint answers Not Allowed, the others the profile's text.
 fn write_forbidden(out: &mut Vec<u8>, profile: &Profile, route: RouteKind) -> StatusCode {
-    if route == RouteKind::Thread {
+    if route == RouteKind::RoomsInfo {
+        // `API.v1.failure('not-allowed', 'Not Allowed')`: the words in `errorType`.
+        out.extend_from_slice(
+            br#"{"success":false,"error":"not-allowed","errorType":"Not Allowed"}"#,
+        );
+        StatusCode::BAD_REQUEST
+    } else if route == RouteKind::Thread {
         write_failure(out, "Not Allowed", "error-not-allowed", None);
         StatusCode::BAD_REQUEST
     } else {
@@ -188,6 +196,16 @@ fn write_not_found(out: &mut Vec<u8>, route: RouteKind, resource: &Resource) -> 
             write_failure(out, "", "invalid-channel", None);
             StatusCode::BAD_REQUEST
         }
+        // `findRoomByIdOrName`.
+        (RouteKind::RoomsInfo, _) => {
+            write_failure(
+                out,
+                "The required \"roomId\" or \"roomName\" param provided does not match any channel",
+                "error-room-not-found",
+                None,
+            );
+            StatusCode::BAD_REQUEST
+        }
         (RouteKind::Other, _) => {
             out.extend_from_slice(RESOURCE_NOT_FOUND);
             StatusCode::NOT_FOUND
@@ -203,7 +221,15 @@ fn write_missing_parameter(
     route: RouteKind,
     name: &str,
 ) -> StatusCode {
-    if route == RouteKind::Thread
+    if route == RouteKind::RoomsInfo {
+        // `findRoomByIdOrName`.
+        write_failure(
+            out,
+            "The parameter \"roomId\" or \"roomName\" is required",
+            "error-roomid-param-not-provided",
+            None,
+        );
+    } else if route == RouteKind::Thread
         && name == "tmid"
         && profile.tmid_missing == TmidMissing::HandlerText
     {

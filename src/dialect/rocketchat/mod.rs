@@ -1,5 +1,6 @@
 //! Rocket.Chat dialect (server face): `GET /api/v1/chat.getThreadMessages`,
-//! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history`.
+//! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history`; and `GET /api/v1/me`
+//! and `GET /api/v1/rooms.info`, what a gateway in front of this one reads of a server.
 //!
 //! This file: the [`DialectFace`] (prefix, the path → endpoint table, credentials, the
 //! headers of every reply) and re-exports. The rest, the same files in every dialect:
@@ -29,7 +30,7 @@ pub mod ratelimit;
 pub mod sort;
 
 pub use encode::{encode_thread_page, write_message, write_messages};
-pub use endpoints::{dm, me, thread, DmHistory, GetThreadMessages, Me};
+pub use endpoints::{dm, me, rooms_info, thread, DmHistory, GetThreadMessages, Me, RoomsInfo};
 pub use errors::{render_error, INVALID_SORT};
 pub use profile::Profile;
 pub use ratelimit::{rate_limit, RateLimiter};
@@ -53,6 +54,7 @@ pub struct RocketChat {
     dm: Arc<DmHistory>,
     im: Arc<DmHistory>,
     me: Arc<Me>,
+    rooms_info: Arc<RoomsInfo>,
 }
 
 impl RocketChat {
@@ -69,6 +71,7 @@ impl RocketChat {
             dm: Arc::new(dm(dm::ROUTE)),
             im: Arc::new(dm(dm::ALIAS_ROUTE)),
             me: Arc::new(Me::new(profile)),
+            rooms_info: Arc::new(RoomsInfo::new(profile)),
         }
     }
 
@@ -92,6 +95,10 @@ impl DialectFace for RocketChat {
             (dm::PATH, self.dm.clone() as Arc<dyn Endpoint>),
             (dm::ALIAS_PATH, self.im.clone() as Arc<dyn Endpoint>),
             (me::PATH, self.me.clone() as Arc<dyn Endpoint>),
+            (
+                rooms_info::PATH,
+                self.rooms_info.clone() as Arc<dyn Endpoint>,
+            ),
         ]
     }
 

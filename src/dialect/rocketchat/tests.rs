@@ -5,7 +5,7 @@ use crate::config::RocketChatProfile;
 use http::Method;
 
 #[test]
-fn face_serves_four_endpoints_with_the_profile_phases() {
+fn face_serves_five_endpoints_with_the_profile_phases() {
     use crate::dialect::Phase;
     let auth_rate = [
         Phase::Method,
@@ -40,6 +40,7 @@ fn face_serves_four_endpoints_with_the_profile_phases() {
                 ("/api/v1/dm.history", "dm.history"),
                 ("/api/v1/im.history", "im.history"),
                 ("/api/v1/me", "me"),
+                ("/api/v1/rooms.info", "rooms.info"),
             ]
         );
         for (_, e) in &endpoints[..3] {
@@ -48,6 +49,10 @@ fn face_serves_four_endpoints_with_the_profile_phases() {
         assert_eq!(
             endpoints[3].1.phases(),
             &[Phase::Method, Phase::Authenticate]
+        );
+        assert_eq!(
+            endpoints[4].1.phases(),
+            &[Phase::Method, Phase::Authenticate, Phase::Decode]
         );
         assert_eq!(face.profile(), Profile::of(cfg));
         let headers = HeaderMap::new();

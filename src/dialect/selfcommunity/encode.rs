@@ -1,10 +1,13 @@
 //! Message items, users, files and pages, straight to bytes (spec §5), with the DRF JSON
 //! renderer's rules: compact, raw UTF-8, `\u2028`/`\u2029` escaped, `/` literal.
 
+use super::fields::{is_message_key, member, open, sc, status_str, EXTRA};
 use crate::canonical::time::Civil;
-use crate::canonical::{Attachment, ConversationInfo, Message, MessageStatus, Page, User};
+use crate::canonical::{Attachment, ConversationInfo, Message, Page, User};
 use crate::idmap::{IdMap, IdMapError, Kind};
 use crate::json::{write_int, write_str};
+
+pub use super::fields::html_escape;
 
 /// A JSON string as DRF's renderer writes it (`json.dumps(ensure_ascii=False)` plus the
 /// U+2028/U+2029 escapes).
@@ -109,22 +112,6 @@ fn write_quoted_datetime(out: &mut Vec<u8>, usec: i64, offset_secs: i64) {
     out.push(b'"');
 }
 
-/// Django's `escape`: `&`, `<`, `>`, `"`, `'`.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// What encoders need besides the data.
 pub struct Ctx<'a> {
     pub ids: &'a IdMap,
@@ -133,24 +120,20 @@ pub struct Ctx<'a> {
 
 /// The User object of spec §5.
 pub fn write_user(out: &mut Vec<u8>, ctx: &Ctx<'_>, user: &User) -> Result<(), IdMapError> {
-    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(open!(id));
     write_int(out, ctx.ids.int_of(Kind::User, &user.id)?);
-    out.extend_from_slice(b",\"username\":");
+    out.extend_from_slice(member!(username));
     write_drf_str(out, &user.username);
-    out.extend_from_slice(b",\"real_name\":");
+    out.extend_from_slice(member!(real_name));
     write_drf_str(out, user.name.as_deref().unwrap_or(""));
-    out.extend_from_slice(b",\"avatar\":");
+    out.extend_from_slice(member!(avatar));
     match &user.avatar_url {
         Some(url) => write_drf_str(out, url),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"ext_id\":");
+    out.extend_from_slice(member!(ext_id));
     write_drf_str(out, &user.id);
-    out.extend_from_slice(
-        b",\"date_joined\":null,\"bio\":\"\",\"location\":\"\",\"description\":\"\",\
-\"gender\":\"Unspecified\",\"website\":\"\",\"tags\":[],\"reputation\":0,\
-\"community_badge\":false,\"deleted\":false}",
-    );
+    out.extend_from_slice(sc!(user_defaults).as_bytes());
     Ok(())
 }
 
@@ -160,25 +143,25 @@ pub fn write_file(out: &mut Vec<u8>, file: &Attachment) {
         Some(s) => write_drf_str(out, s),
         None => out.extend_from_slice(b"null"),
     };
-    out.extend_from_slice(b"{\"uuid\":");
+    out.extend_from_slice(open!(uuid));
     write_drf_str(out, &file.id);
-    out.extend_from_slice(b",\"filename\":");
+    out.extend_from_slice(member!(filename));
     opt_str(out, file.name.as_deref());
-    out.extend_from_slice(b",\"filesize\":");
+    out.extend_from_slice(member!(filesize));
     match file.size {
         Some(n) => write_int(out, n),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"mimetype\":");
+    out.extend_from_slice(member!(mimetype));
     opt_str(out, file.mime_type.as_deref());
-    out.extend_from_slice(b",\"duration\":");
+    out.extend_from_slice(member!(duration));
     match file.duration_secs {
         Some(n) => write_int(out, n),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"url\":");
+    out.extend_from_slice(member!(url));
     opt_str(out, file.url.as_deref());
-    out.extend_from_slice(b",\"thumbnail\":");
+    out.extend_from_slice(member!(thumbnail));
     opt_str(out, file.thumbnail_url.as_deref());
     out.push(b'}');
 }
@@ -205,48 +188,76 @@ pub fn integers_needed(page: &Page) -> Vec<(Kind, String)> {
 /// One message item: `id, message, sender, receiver, created_at, status, thread_id, file,
 /// group`.
 pub fn write_message(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<(), IdMapError> {
-    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(open!(id));
     write_int(out, ctx.ids.int_of(Kind::Message, &m.id)?);
-    out.extend_from_slice(b",\"message\":");
+    out.extend_from_slice(member!(message));
     match &m.html {
         Some(html) => write_drf_str(out, html),
         None => write_drf_str(out, &html_escape(&m.text)),
     }
-    out.extend_from_slice(b",\"sender\":");
+    out.extend_from_slice(member!(sender));
     write_user(out, ctx, &m.author)?;
-    out.extend_from_slice(b",\"receiver\":");
+    out.extend_from_slice(member!(receiver));
     match (&m.recipient, &m.group_id) {
         (Some(user), None) => write_user(out, ctx, user)?,
         _ => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"created_at\":");
+    out.extend_from_slice(member!(created_at));
     write_quoted_datetime(out, m.created_usec, ctx.offset_secs);
-    out.extend_from_slice(b",\"status\":");
-    out.extend_from_slice(match m.status {
-        MessageStatus::Visible => b"\"created\"",
-        MessageStatus::Hidden => b"\"hidden\"",
-        MessageStatus::Deleted => b"\"deleted\"",
-    });
-    out.extend_from_slice(b",\"thread_id\":");
+    out.extend_from_slice(member!(status));
+    out.push(b'"');
+    out.extend_from_slice(status_str(m.status).as_bytes());
+    out.push(b'"');
+    out.extend_from_slice(member!(thread_id));
     write_int(out, ctx.ids.int_of(Kind::Room, &m.room_id)?);
-    out.extend_from_slice(b",\"file\":");
+    out.extend_from_slice(member!(file));
     match m.attachments.first() {
         Some(file) => write_file(out, file),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"group\":");
+    out.extend_from_slice(member!(group));
     match &m.group_id {
         Some(gid) => {
-            out.extend_from_slice(b"{\"id\":");
+            out.extend_from_slice(open!(id));
             write_int(out, ctx.ids.int_of(Kind::Group, gid)?);
-            out.extend_from_slice(b",\"name\":");
+            out.extend_from_slice(member!(name));
             write_drf_str(out, gid);
             out.push(b'}');
         }
         None => out.extend_from_slice(b"null"),
     }
+    write_extra(out, m);
     out.push(b'}');
     Ok(())
+}
+
+/// The fields kept verbatim from a SelfCommunity upstream (`extra["selfcommunity"]`), after
+/// the item's own keys, in their order; a key named like one of the item's own is skipped.
+/// Written as DRF's renderer writes them (compact, U+2028/U+2029 escaped).
+fn write_extra(out: &mut Vec<u8>, m: &Message) {
+    let Some(extra) = m.extra_for(EXTRA) else {
+        return;
+    };
+    for (key, value) in extra.iter().filter(|(k, _)| !is_message_key(k)) {
+        out.push(b',');
+        write_drf_str(out, key);
+        out.push(b':');
+        write_drf_value(out, value);
+    }
+}
+
+/// Any JSON value as DRF's renderer writes it.
+pub fn write_drf_value(out: &mut Vec<u8>, value: &serde_json::Value) {
+    let start = out.len();
+    crate::json::write_value(out, value);
+    // U+2028/U+2029 appear only inside strings, where `\u2028`/`\u2029` mean the same.
+    if out[start..].windows(2).any(|w| w == [0xE2, 0x80]) {
+        let written = out.split_off(start);
+        let text = String::from_utf8_lossy(&written)
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029");
+        out.extend_from_slice(text.as_bytes());
+    }
 }
 
 /// One snippet item (a conversation as its latest message): `id, headline, sender, receiver,
@@ -257,23 +268,23 @@ pub fn write_snippet(
     m: &Message,
     info: Option<&ConversationInfo>,
 ) -> Result<(), IdMapError> {
-    out.extend_from_slice(b"{\"id\":");
+    out.extend_from_slice(open!(id));
     write_int(out, ctx.ids.int_of(Kind::Room, &m.room_id)?);
-    out.extend_from_slice(b",\"headline\":");
+    out.extend_from_slice(member!(headline));
     write_drf_str(out, &m.text);
-    out.extend_from_slice(b",\"sender\":");
+    out.extend_from_slice(member!(sender));
     write_user(out, ctx, &m.author)?;
-    out.extend_from_slice(b",\"receiver\":");
+    out.extend_from_slice(member!(receiver));
     match (&m.recipient, &m.group_id) {
         (Some(user), None) => write_user(out, ctx, user)?,
         _ => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"created_at\":");
+    out.extend_from_slice(member!(created_at));
     let first = info.map_or(m.created_usec, |i| i.first_usec);
     write_quoted_datetime(out, first, ctx.offset_secs);
-    out.extend_from_slice(b",\"last_message_at\":");
+    out.extend_from_slice(member!(last_message_at));
     write_quoted_datetime(out, m.created_usec, ctx.offset_secs);
-    out.extend_from_slice(b",\"thread_status\":");
+    out.extend_from_slice(member!(thread_status));
     out.extend_from_slice(if info.is_some_and(|i| i.unread) {
         b"\"new\"}"
     } else {
@@ -293,19 +304,17 @@ pub fn write_page<T>(
     items: impl Iterator<Item = T>,
     item: impl Fn(&mut Vec<u8>, &Ctx<'_>, T) -> Result<(), IdMapError>,
 ) -> Result<(), IdMapError> {
-    out.extend_from_slice(b"{\"count\":");
+    out.extend_from_slice(open!(count));
     write_int(out, count);
-    for (key, link) in [
-        (&b",\"next\":"[..], next),
-        (&b",\"previous\":"[..], previous),
-    ] {
+    for (key, link) in [(member!(next), next), (member!(previous), previous)] {
         out.extend_from_slice(key);
         match link {
             Some(url) => write_drf_str(out, url),
             None => out.extend_from_slice(b"null"),
         }
     }
-    out.extend_from_slice(b",\"results\":[");
+    out.extend_from_slice(member!(results));
+    out.push(b'[');
     for (i, it) in items.enumerate() {
         if i > 0 {
             out.push(b',');

@@ -1,5 +1,6 @@
 //! SelfCommunity rate limiting: DRF's user throttle, off unless
-//! `[selfcommunity.rate_limit]` is configured. One fixed window per user id; a refusal is
+//! `[selfcommunity.rate_limit]` is configured. One fixed window per user id, counting the
+//! user's calls to `pm/` and `user/me` together (DRF's user throttle); a refusal is
 //! [`Error::RateLimited`], rendered 429 with `Retry-After` by
 //! [`render_error`](super::render_error). DRF sends no rate-limit headers.
 

@@ -7,7 +7,7 @@
 //! | 401, any body | `Unauthenticated(Invalid)` |
 //! | 403 (`unauthorized`, `forbidden`) | `Forbidden(<subject>)` |
 //! | 400 `error-invalid-message` | `NotFound(Message(tmid))` |
-//! | 400 `error-not-allowed` | `Forbidden(<subject>)` |
+//! | 400 `error-not-allowed`, `not-allowed`, `Not Allowed` (`rooms.info`) | `Forbidden(<subject>)` |
 //! | 400 `invalid-channel`, `error-room-not-found` | `NotFound(Room(roomId))` |
 //! | 400 `invalid-params`, `error-invalid-params` | `MissingParameter` (`must have required property 'x'`, the `tmid` text), `UnknownParameter` (`must NOT have additional properties`), else `InvalidParameter` with the text as reason |
 //! | 400 `error-invalid-sort` | `InvalidParameter { name: "sort", value: <raw>, reason: INVALID_SORT }` |
@@ -137,7 +137,8 @@ pub fn decode_error(req: &Request, ans: &Answer<'_>) -> Error {
 fn by_tag(req: &Request, ans: &Answer<'_>, body: &Body) -> Error {
     match body.tag() {
         "error-invalid-message" => Error::NotFound(Resource::Message(req.subject.clone())),
-        "error-not-allowed" | "not-allowed" => Error::Forbidden(subject(req)),
+        // `rooms.info` answers `API.v1.failure('not-allowed', 'Not Allowed')`.
+        "error-not-allowed" | "not-allowed" | "Not Allowed" => Error::Forbidden(subject(req)),
         "invalid-channel" | "error-room-not-found" => {
             Error::NotFound(Resource::Room(req.subject.clone()))
         }

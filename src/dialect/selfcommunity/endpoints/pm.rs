@@ -30,8 +30,9 @@ pub struct GetPm {
     trusted: Vec<IpNet>,
     ids: Arc<IdMap>,
     offset_secs: i64,
-    /// DRF's user throttle (`[selfcommunity.rate_limit]`): a fixed window per user id.
-    limiter: Option<RateLimiter>,
+    /// DRF's user throttle (`[selfcommunity.rate_limit]`): a fixed window per user id,
+    /// shared with `user/me` (DRF counts a user's calls to every view in one window).
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl GetPm {
@@ -41,8 +42,18 @@ impl GetPm {
             cfg: cfg.clone(),
             trusted: trusted.to_vec(),
             ids,
-            limiter: cfg.rate_limit.as_ref().map(RateLimiter::new),
+            limiter: cfg
+                .rate_limit
+                .as_ref()
+                .map(|rl| Arc::new(RateLimiter::new(rl))),
         }
+    }
+
+    /// The same endpoint, counted by `limiter` (none = not limited) instead of a window of
+    /// its own.
+    pub fn with_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     /// The id an integer parameter names, from the id map's cache ([`Endpoint::before_decode`]
@@ -109,9 +120,15 @@ impl GetPm {
 
 /// The 301 of Django's `APPEND_SLASH` (spec §1): the query as received.
 pub fn redirect(req: &RequestView<'_>) -> Reply {
+    redirect_to(PATH, req)
+}
+
+/// The 301 of Django's `APPEND_SLASH` to `path` (the path with its slash), the query as
+/// received.
+pub fn redirect_to(path: &str, req: &RequestView<'_>) -> Reply {
     let location = match req.query {
-        Some(q) if !q.is_empty() => format!("{PATH}?{q}"),
-        _ => PATH.to_owned(),
+        Some(q) if !q.is_empty() => format!("{path}?{q}"),
+        _ => path.to_owned(),
     };
     json_reply(
         StatusCode::MOVED_PERMANENTLY,
@@ -148,7 +165,7 @@ impl Endpoint for GetPm {
         principal: Option<&Principal>,
         _client: Option<std::net::IpAddr>,
     ) -> RateOutcome {
-        rate_limit(self.limiter.as_ref(), req, principal)
+        rate_limit(self.limiter.as_deref(), req, principal)
     }
 
     fn preflight(&self, req: &RequestView<'_>) -> Option<Reply> {

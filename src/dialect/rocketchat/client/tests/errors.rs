@@ -295,3 +295,26 @@ fn rendered_errors_decode_to_themselves_in_every_profile() {
         }
     }
 }
+
+/// What the server face's `rooms.info` refuses with (the server's own bodies) decodes to the
+/// error it was rendered from, so a gateway in front passes it on.
+#[test]
+fn rooms_info_refusals_decode_to_themselves() {
+    use crate::dialect::rocketchat::endpoints::rooms_info;
+    let headers = HeaderMap::new();
+    let method = Method::GET;
+    let pairs = QueryPairs::new();
+    let req = rooms_info("room1");
+    for e in [
+        Error::Forbidden(Resource::Room("room1".to_owned())),
+        Error::NotFound(Resource::Room("room1".to_owned())),
+    ] {
+        for p in ALL {
+            let v = view(rooms_info::PATH, &headers, &method, &pairs);
+            let r = render_error(p, &v, &e);
+            assert_eq!(r.status().as_u16(), 400);
+            let decoded = decode_error(&req, &Answer::new(400, r.body(), 0));
+            assert_eq!(decoded, e, "profile {}", p.name);
+        }
+    }
+}
