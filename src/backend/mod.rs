@@ -2,13 +2,15 @@
 //!
 //! A backend answers canonical queries only; it knows no inbound dialect and authenticates
 //! nobody (that is the gateway's phase, [`crate::auth`]). Cross-cutting concerns (timing,
-//! fault injection) are decorators around any backend ([`decorate`]).
+//! fault injection, shadow comparison) are decorators around any backend
+//! ([`crate::server::decorate`]).
 
 pub mod embedded;
 pub mod fault;
 pub mod http;
 pub mod proxy;
 pub mod rocketchat;
+pub mod shadow;
 pub mod timed;
 pub mod tls;
 
@@ -60,6 +62,16 @@ pub struct QueryContext {
     /// The credential as the caller sent it, once authenticated (an upstream platform
     /// backend in passthrough mode reads with it). Its `Debug` never prints the secret.
     pub credential: Option<crate::canonical::Credential>,
+    /// Which inbound dialect and route asked (`None` outside a gateway request): shadow
+    /// comparison reports per dialect and route.
+    pub labels: Option<RequestLabels>,
+}
+
+/// The dialect and route labels of the request a query serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLabels {
+    pub dialect: &'static str,
+    pub route: &'static str,
 }
 
 impl QueryContext {
@@ -69,6 +81,7 @@ impl QueryContext {
             request_id,
             deadline: budget.map(|b| Instant::now() + b),
             credential: None,
+            labels: None,
         }
     }
 

@@ -5,10 +5,12 @@
 
 mod backend;
 mod sections;
+mod shadow;
 mod upstream;
 
 pub use backend::SectionError;
 pub use sections::*;
+pub use shadow::ShadowConfig;
 use std::path::{Path, PathBuf};
 pub use upstream::{RocketChatBackendConfig, UpstreamAuthConfig, UpstreamAuthMode};
 
@@ -100,20 +102,36 @@ impl Config {
                 reason,
             }
         };
-        let backend = match table.remove("backend") {
-            None => BackendConfig::default(),
-            Some(section) => BackendConfig::from_value(section).map_err(|e| {
+        let tagged = |section: toml::Value, name: &str| {
+            BackendConfig::from_value(section).map_err(|e| {
                 let key = if e.key.is_empty() {
-                    "backend".to_owned()
+                    name.to_owned()
                 } else {
-                    format!("backend.{}", e.key)
+                    format!("{name}.{}", e.key)
                 };
                 key_error(key, e.reason)
-            })?,
+            })
+        };
+        let backend = match table.remove("backend") {
+            None => BackendConfig::default(),
+            Some(section) => tagged(section, "backend")?,
+        };
+        let shadow_backend = match table.get_mut("shadow") {
+            Some(toml::Value::Table(shadow)) => match shadow.remove("backend") {
+                Some(section) => Some(tagged(section, "shadow.backend")?),
+                None => {
+                    return Err(key_error(
+                        "shadow.backend".into(),
+                        "is required when [shadow] is present (the backend to compare with)".into(),
+                    ))
+                }
+            },
+            _ => None,
         };
         let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| key_error(e.path().to_string(), e.into_inner().message().to_owned()))?;
         config.backend = backend;
+        config.shadow.backend = shadow_backend;
         config.validate(file)?;
         Ok(config)
     }
@@ -199,48 +217,15 @@ impl Config {
     }
 
     fn validate_backend(&self, bad: &dyn Fn(&str, &str) -> ConfigError) -> Result<(), ConfigError> {
-        match &self.backend {
-            BackendConfig::Embedded(e) => {
-                if e.path.is_empty() {
-                    return Err(bad(
-                        "backend.path",
-                        "must not be empty (use \":memory:\" for a database in memory)",
-                    ));
-                }
-                if !(1..=64).contains(&e.read_connections) {
-                    return Err(bad("backend.read_connections", "must be between 1 and 64"));
-                }
+        if let Some((key, reason)) = self.backend_problem(&self.backend) {
+            return Err(bad(&key, &reason));
+        }
+        if let Some(shadow) = &self.shadow.backend {
+            if let Some((key, reason)) = self.backend_problem(shadow) {
+                return Err(bad(&format!("shadow.{key}"), &reason));
             }
-            BackendConfig::Http(h) => {
-                match url::Url::parse(&h.url) {
-                    Ok(u) if !u.username().is_empty() || u.password().is_some() => {
-                        return Err(bad(
-                            "backend.url",
-                            "must not carry credentials (put the shared secret in backend.token_file)",
-                        ))
-                    }
-                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-                    _ => {
-                        return Err(bad(
-                            "backend.url",
-                            "must be an absolute http(s) URL, e.g. \"http://127.0.0.1:7070\"",
-                        ))
-                    }
-                }
-                if h.timeout_ms == 0 || h.connect_timeout_ms == 0 {
-                    return Err(bad(
-                        "backend.timeout_ms",
-                        "timeout_ms and connect_timeout_ms must be at least 1",
-                    ));
-                }
-                if h.max_answer_bytes < 1024 {
-                    return Err(bad("backend.max_answer_bytes", "must be at least 1024"));
-                }
-            }
-            BackendConfig::RocketChat(rc) => {
-                if let Some((key, reason)) = rc.problem(&self.auth.directory) {
-                    return Err(bad(key, &reason));
-                }
+            if let Some((key, reason)) = self.shadow.problem() {
+                return Err(bad(key, reason));
             }
         }
         if self.idmap.cache_entries == 0 {
@@ -260,6 +245,55 @@ impl Config {
             ));
         }
         Ok(())
+    }
+
+    /// The first problem of a backend section, as (key below the section's parent, reason):
+    /// `backend.url`, ... (prefixed `shadow.` by the caller for `[shadow.backend]`).
+    fn backend_problem(&self, backend: &BackendConfig) -> Option<(String, String)> {
+        let bad = |key: &str, reason: &str| Some((key.to_owned(), reason.to_owned()));
+        match backend {
+            BackendConfig::Embedded(e) => {
+                if e.path.is_empty() {
+                    return bad(
+                        "backend.path",
+                        "must not be empty (use \":memory:\" for a database in memory)",
+                    );
+                }
+                if !(1..=64).contains(&e.read_connections) {
+                    return bad("backend.read_connections", "must be between 1 and 64");
+                }
+            }
+            BackendConfig::Http(h) => {
+                match url::Url::parse(&h.url) {
+                    Ok(u) if !u.username().is_empty() || u.password().is_some() => return bad(
+                        "backend.url",
+                        "must not carry credentials (put the shared secret in backend.token_file)",
+                    ),
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                    _ => {
+                        return bad(
+                            "backend.url",
+                            "must be an absolute http(s) URL, e.g. \"http://127.0.0.1:7070\"",
+                        )
+                    }
+                }
+                if h.timeout_ms == 0 || h.connect_timeout_ms == 0 {
+                    return bad(
+                        "backend.timeout_ms",
+                        "timeout_ms and connect_timeout_ms must be at least 1",
+                    );
+                }
+                if h.max_answer_bytes < 1024 {
+                    return bad("backend.max_answer_bytes", "must be at least 1024");
+                }
+            }
+            BackendConfig::RocketChat(rc) => {
+                if let Some((key, reason)) = rc.problem(&self.auth.directory) {
+                    return bad(key, &reason);
+                }
+            }
+        }
+        None
     }
 
     /// The embedded backend's section, when that is the backend.
@@ -315,7 +349,7 @@ impl Config {
                 *p = base.join(p.as_str()).display().to_string();
             }
         };
-        match &mut self.backend {
+        let resolve_backend = |backend: &mut BackendConfig| match backend {
             BackendConfig::Embedded(e) => {
                 resolve(&mut e.path);
                 resolve(&mut e.seed);
@@ -328,7 +362,12 @@ impl Config {
                 resolve(&mut rc.auth.credentials);
                 resolve(&mut rc.ca_file);
             }
+        };
+        resolve_backend(&mut self.backend);
+        if let Some(shadow) = self.shadow.backend.as_mut() {
+            resolve_backend(shadow);
         }
+        resolve(&mut self.shadow.log);
         resolve(&mut self.auth.directory);
         if self.idmap.path.is_none() && self.idmap_path() != ":memory:" {
             self.idmap.path = Some(DEFAULT_IDMAP_PATH.into());

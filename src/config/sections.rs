@@ -19,6 +19,8 @@ pub struct Config {
     pub rocketchat: RocketChatConfig,
     pub selfcommunity: SelfCommunityConfig,
     pub quip: QuipConfig,
+    /// Shadow comparison, off unless `[shadow.backend]` is present.
+    pub shadow: super::ShadowConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -246,6 +248,10 @@ impl Default for BackendServiceConfig {
 pub struct FaultConfig {
     /// Delay added before every backend query.
     pub backend_delay_ms: u64,
+    /// Every answer's messages get a new `updated_usec` (a little after their creation,
+    /// different on each answer): a backend whose answers are never quite the same, to
+    /// drill shadow comparison's noise detection.
+    pub jitter_updated_usec: bool,
 }
 
 /// Rocket.Chat server generation whose behaviour the gateway reproduces. Written `"6"` or `6`.

@@ -214,3 +214,44 @@ fn idmap_cache_entries_default_and_bounds() {
         .to_string();
     assert!(err.contains("idmap.cache_entries"), "{err}");
 }
+
+#[test]
+fn shadow_reads_its_backend_like_backend_and_names_its_keys() {
+    let c = Config::parse(
+        "[shadow]\nsample = 0.5\nignore = [\"messages[].extra\"]\n[shadow.backend]\nkind = \"http\"\nurl = \"http://127.0.0.1:7070\"\n",
+        "t.toml",
+        env(&[]),
+    )
+    .unwrap();
+    assert_eq!(c.shadow.sample, 0.5);
+    assert_eq!(c.shadow.ignore, ["messages[].extra"]);
+    assert!(
+        matches!(&c.shadow.backend, Some(BackendConfig::Http(h)) if h.url == "http://127.0.0.1:7070")
+    );
+    assert_eq!(Config::default().shadow.backend, None);
+    let err = |text: &str| {
+        Config::parse(text, "t.toml", env(&[]))
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("[shadow.backend]\nkind = \"http\"\nurl = \"nope\"\n");
+    assert!(e.contains("key `shadow.backend.url`"), "{e}");
+    let e = err("[shadow.backend]\nkind = \"http\"\npath = \"x\"\n");
+    assert!(e.contains("key `shadow.backend.path`"), "{e}");
+    let e = err("[shadow]\nsample = 0.5\n");
+    assert!(e.contains("key `shadow.backend`"), "{e}");
+    let e = err("[shadow]\nsample = 2.0\n[shadow.backend]\nkind = \"embedded\"\n");
+    assert!(e.contains("key `shadow.sample`"), "{e}");
+    // The env overrides reach the nested section too.
+    let c = Config::parse(
+        "[shadow.backend]\nkind = \"http\"\nurl = \"http://127.0.0.1:1\"\n",
+        "t.toml",
+        env(&[("THREADGATE_SHADOW__BACKEND__URL", "http://127.0.0.1:2")]),
+    )
+    .unwrap();
+    assert!(
+        matches!(&c.shadow.backend, Some(BackendConfig::Http(h)) if h.url == "http://127.0.0.1:2")
+    );
+    // check-config renders the nested section.
+    assert!(c.to_toml().contains("[shadow.backend]"), "{}", c.to_toml());
+}

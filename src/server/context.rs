@@ -116,12 +116,17 @@ impl RequestContext {
         }
     }
 
-    /// What the backend and the authenticator are told: this request's id and deadline.
+    /// What the backend and the authenticator are told: this request's id, deadline and
+    /// labels.
     pub fn query_context(&self) -> QueryContext {
         QueryContext {
             request_id: self.request_id.clone(),
             deadline: Some(self.deadline),
             credential: None,
+            labels: Some(crate::backend::RequestLabels {
+                dialect: self.dialect.as_str(),
+                route: self.route,
+            }),
         }
     }
 

@@ -130,6 +130,34 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// Registers shadow comparison's families (once, when it is configured).
+    pub fn shadow(&self) -> Result<ShadowMetrics, prometheus::Error> {
+        let m = ShadowMetrics {
+            requests: IntCounterVec::new(
+                Opts::new(
+                    "threadgate_shadow_requests_total",
+                    "Shadowed queries, by outcome: match, differ, error, timeout, skipped (the primary failed).",
+                ),
+                &["outcome"],
+            )?,
+            differences: IntCounterVec::new(
+                Opts::new(
+                    "threadgate_shadow_differences_total",
+                    "Shadowed queries whose answer differed from the primary's at a field path (noise included; the report says which paths are noise).",
+                ),
+                &["path"],
+            )?,
+            dropped: IntCounter::new(
+                "threadgate_shadow_dropped_total",
+                "Shadow calls dropped because the shadow queue was full.",
+            )?,
+        };
+        self.registry.register(Box::new(m.requests.clone()))?;
+        self.registry.register(Box::new(m.differences.clone()))?;
+        self.registry.register(Box::new(m.dropped.clone()))?;
+        Ok(m)
+    }
+
     /// Exposes a platform backend's `threadgate_upstream_calls_per_request`.
     pub fn watch_upstream_calls(
         &self,
@@ -157,6 +185,14 @@ impl Metrics {
         }
         out
     }
+}
+
+/// Shadow comparison's counters.
+#[derive(Clone)]
+pub struct ShadowMetrics {
+    pub requests: IntCounterVec,
+    pub differences: IntCounterVec,
+    pub dropped: IntCounter,
 }
 
 fn idmap_cache_family() -> Result<IntCounterVec, prometheus::Error> {

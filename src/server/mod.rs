@@ -12,7 +12,8 @@ pub mod router;
 pub mod stack;
 
 use crate::auth::{Authenticator, CachedAuthenticator, TimedAuthenticator};
-use crate::backend::{fault::Delayed, proxy::Proxy, timed::Timed, Backend};
+use crate::backend::shadow::{Shadow, ShadowState};
+use crate::backend::{proxy::Proxy, timed::Timed, Backend};
 use crate::config::{BackendConfig, Config};
 use crate::dialect::{rocketchat::RocketChat, DialectFace};
 use crate::idmap::IdMap;
@@ -37,6 +38,8 @@ pub struct Gateway {
     pub passthrough: Option<Arc<Proxy>>,
     pub metrics: Arc<Metrics>,
     pub health: Arc<Health>,
+    /// Shadow comparison's counters and samples, when `[shadow.backend]` is configured.
+    pub shadow: Option<Arc<ShadowState>>,
 }
 
 /// What a gateway is built from besides its config: a backend, who checks credentials, and
@@ -53,6 +56,17 @@ impl Gateway {
     /// configured, fault injection); `backend_ok` is the result of the first readiness
     /// probe.
     pub fn new(config: Config, parts: Parts, backend_ok: bool) -> Result<Gateway, StartError> {
+        Self::with_shadow(config, parts, backend_ok, None)
+    }
+
+    /// [`Gateway::new`], with every sampled query also asked of `shadow` (its workers start on
+    /// the current tokio runtime).
+    pub fn with_shadow(
+        config: Config,
+        parts: Parts,
+        backend_ok: bool,
+        shadow: Option<Arc<dyn Backend>>,
+    ) -> Result<Gateway, StartError> {
         let metrics = Arc::new(Metrics::new()?);
         metrics.watch_idmap(parts.ids.cache_counters())?;
         if let Some(calls) = parts.backend.upstream_calls() {
@@ -60,7 +74,16 @@ impl Gateway {
         }
         let label = parts.backend.label().to_owned();
         let passthrough = parts.backend.passthrough();
-        let backend = decorate(&config, parts.backend, &metrics);
+        let mut backend = decorate(&config, parts.backend, &metrics);
+        let shadow = match shadow {
+            None => None,
+            Some(other) => {
+                let (decorated, state) = Shadow::start(backend, other, &config.shadow, &metrics)
+                    .map_err(StartError::Shadow)?;
+                backend = Arc::new(decorated);
+                Some(state)
+            }
+        };
         let mut auth: Arc<dyn Authenticator> =
             Arc::new(TimedAuthenticator::new(parts.auth, metrics.clone(), &label));
         if config.auth.cache_ttl_ms > 0 {
@@ -79,6 +102,7 @@ impl Gateway {
             backend,
             auth,
             health: Arc::new(Health::new(backend_ok)),
+            shadow,
             config,
         })
     }
@@ -104,6 +128,8 @@ pub enum StartError {
     Backend(String),
     #[error("id map: {0}")]
     IdMap(String),
+    #[error("shadow: {0}")]
+    Shadow(String),
     #[error("cannot listen on {addr} ({which}): {source}")]
     Bind {
         which: &'static str,
@@ -128,6 +154,23 @@ pub async fn build_parts(config: &Config) -> Result<Parts, StartError> {
     })
 }
 
+/// Opens the `[shadow.backend]` to compare the primary with, when there is one (timed as
+/// `shadow:<label>` by the shadow workers; its own `[fault]` is that of its process).
+pub async fn build_shadow(config: &Config) -> Result<Option<Arc<dyn Backend>>, StartError> {
+    let Some(section) = &config.shadow.backend else {
+        return Ok(None);
+    };
+    let built = crate::backend::build(section)
+        .await
+        .map_err(|e| StartError::Shadow(format!("shadow.backend: {e}")))?;
+    tracing::info!(
+        backend = built.backend.label(),
+        sample = config.shadow.sample,
+        "shadow comparison on"
+    );
+    Ok(Some(built.backend))
+}
+
 /// Opens the gateway's id map (on a blocking thread): `[idmap] path`, a new map filled from
 /// the integers an earlier version kept in the embedded store and from `[idmap] pins`.
 pub async fn open_idmap(config: &Config) -> Result<Arc<IdMap>, StartError> {
@@ -150,22 +193,13 @@ pub async fn open_idmap(config: &Config) -> Result<Arc<IdMap>, StartError> {
 }
 
 /// Wraps a backend in the decorators every gateway has (timing) and those the config asks
-/// for (fault injection).
+/// for (fault injection). Shadow comparison wraps the result ([`Gateway::with_shadow`]).
 pub fn decorate(
     config: &Config,
     backend: Arc<dyn Backend>,
     metrics: &Arc<Metrics>,
 ) -> Arc<dyn Backend> {
-    let backend: Arc<dyn Backend> = match config.fault.backend_delay_ms {
-        0 => backend,
-        ms => {
-            tracing::warn!(
-                delay_ms = ms,
-                "fault injection: every backend query is delayed"
-            );
-            Arc::new(Delayed::new(backend, Duration::from_millis(ms)))
-        }
-    };
+    let backend = crate::backend::fault::apply(&config.fault, backend);
     Arc::new(Timed::new(backend, metrics.clone()))
 }
 
@@ -212,7 +246,13 @@ pub async fn start_with(config: Config, parts: Parts) -> Result<Running, StartEr
     if let Err(e) = &first_probe {
         tracing::warn!(error = %e, "backend not ready yet");
     }
-    let gateway = Arc::new(Gateway::new(config, parts, first_probe.is_ok())?);
+    let shadow = build_shadow(&config).await?;
+    let gateway = Arc::new(Gateway::with_shadow(
+        config,
+        parts,
+        first_probe.is_ok(),
+        shadow,
+    )?);
     tracing::info!(%addr, listener = "api", "listening");
     tracing::info!(addr = %admin_addr, listener = "admin", "listening");
 
@@ -256,7 +296,12 @@ async fn serve_api(gw: Arc<Gateway>, listener: TcpListener, stopped: watch::Rece
 async fn serve_admin(gw: Arc<Gateway>, listener: TcpListener) {
     listen::serve_admin(listener, move |req| {
         let gw = gw.clone();
-        async move { admin::handle(&gw.health, &gw.metrics, req) }
+        async move {
+            match admin::shadow(gw.shadow.as_deref(), &req) {
+                Some(resp) => Ok(resp),
+                None => admin::handle(&gw.health, &gw.metrics, req),
+            }
+        }
     })
     .await;
 }

@@ -68,12 +68,14 @@ pub async fn start_with(
     let admin_listener = bind("backend_service.admin_listen", at.admin_listen).await?;
     let addr = api.local_addr().unwrap_or(at.listen);
     let admin_addr = admin_listener.local_addr().unwrap_or(at.admin_listen);
-    let first = built.backend.probe(&probe_context()).await;
+    // Fault injection, as configured (drills only; off by default).
+    let backend = crate::backend::fault::apply(&config.fault, built.backend);
+    let first = backend.probe(&probe_context()).await;
     if let Err(e) = &first {
         tracing::warn!(error = %e, "store not ready yet");
     }
     let state = Arc::new(State {
-        backend: built.backend,
+        backend,
         auth: built.auth,
         secret,
         metrics: Arc::new(Metrics::new()?),

@@ -27,5 +27,6 @@ mod rocketchat_upstream;
 mod selfcommunity;
 mod selfcommunity_client;
 mod service;
+mod shadow;
 mod shutdown;
 mod tls_upstream;

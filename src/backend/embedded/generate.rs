@@ -149,11 +149,11 @@ const WORDS: &[&str] = &[
     "weekend",
 ];
 
-/// xorshift64*: small, fast, deterministic.
-struct Rng(u64);
+/// xorshift64*: small, fast, deterministic (also the store's tests' generator).
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -161,7 +161,7 @@ impl Rng {
     }
 
     /// Uniform enough in `0..n` (`n > 0`).
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 

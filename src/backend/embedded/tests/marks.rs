@@ -3,6 +3,7 @@
 //! with ties in time, every status, replies shown and not, and edit records; also after
 //! writes that drop marks, and with marks every few messages so that every path is taken.
 
+use super::super::generate::Rng;
 use super::super::query::{run_with, Plan};
 use super::super::{marks, EmbeddedBackend};
 use super::fixture::{principal, write};
@@ -15,19 +16,12 @@ use serde_json::json;
 
 const START: i64 = 1_704_067_200_000_000;
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
+/// A percentage draw from the generator's deterministic PRNG.
+trait Chance {
+    fn chance(&mut self, percent: u64) -> bool;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+impl Chance for Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
