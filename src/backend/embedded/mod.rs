@@ -6,6 +6,7 @@
 //! Every query shape is one indexed range scan (see [`sql`] and `tests/embedded_plan.rs`).
 
 mod auth;
+mod conversations;
 pub mod generate;
 mod import;
 pub mod marks;

@@ -6,8 +6,8 @@ use super::seek::{self, Seek};
 use super::sql::{self, Output, Position, Scope, Shape, Values};
 use super::{db_error, direct_key, marks, parse_room_kind};
 use crate::canonical::{
-    Access, ConversationInfo, Error, Filter, IdBound, KindFilter, Message, Order, Page, Resource,
-    RoomKind, Slice, Target, ThreadQuery, Unreads, UnreadsWindow, UserRef,
+    Access, Error, Filter, IdBound, KindFilter, Message, Order, Page, Resource, RoomKind, Slice,
+    Target, ThreadQuery, Unreads, UnreadsWindow, UserRef,
 };
 use rusqlite::{Connection, OptionalExtension};
 
@@ -27,14 +27,14 @@ pub(super) const PLAN: Plan = Plan {
 };
 
 /// A room a query reads.
-struct Room {
+pub(super) struct Room {
     id: String,
-    kind: RoomKind,
+    pub(super) kind: RoomKind,
     company_id: Option<String>,
     group_id: Option<String>,
 }
 
-fn load_room(conn: &Connection, sql: &str, key: &str) -> Result<Option<Room>, Error> {
+pub(super) fn load_room(conn: &Connection, sql: &str, key: &str) -> Result<Option<Room>, Error> {
     let row = conn
         .prepare_cached(sql)
         .map_err(db_error)?
@@ -259,7 +259,7 @@ pub(super) fn run_with(conn: &Connection, q: &ThreadQuery, plan: &Plan) -> Resul
 
 fn answer(conn: &Connection, q: &ThreadQuery, plan: &Plan) -> Result<Page, Error> {
     if q.target == Target::Conversations {
-        return conversations(conn, q);
+        return super::conversations::conversations(conn, q);
     }
     let (room, scope, scope_id) = match resolve_target(conn, q)? {
         Resolved::Scan {
@@ -414,83 +414,6 @@ fn page_total(
     Ok(Some(count(conn, &count_shape, values, plan)?))
 }
 
-/// [`Target::Conversations`]: the caller's direct and group rooms, each as its latest
-/// matching message with a [`ConversationInfo`]. Two one-row indexed reads per room.
-fn conversations(conn: &Connection, q: &ThreadQuery) -> Result<Page, Error> {
-    let rooms: Vec<String> = conn
-        .prepare_cached(sql::MEMBER_ROOMS)
-        .map_err(db_error)?
-        .query_map([&q.principal.user_id], |r| r.get(0))
-        .map_err(db_error)?
-        .collect::<Result<_, _>>()
-        .map_err(db_error)?;
-    let f = &q.filter;
-    let newest = Shape {
-        scope: Scope::Room,
-        include_deleted: f.include_deleted,
-        include_hidden: f.include_hidden,
-        top_level_only: !f.include_replies,
-        created_after: None,
-        created_before: None,
-        updated_after: None,
-        updated_before: None,
-        after_position: None,
-        before_position: None,
-        cursor: false,
-        descending: true,
-        output: Output::Page,
-    };
-    let oldest = Shape {
-        descending: false,
-        ..newest
-    };
-    let mut items = Vec::new();
-    for room_id in rooms {
-        let Some(room) = load_room(conn, sql::ROOM_BY_ID, &room_id)? else {
-            continue;
-        };
-        if !matches!(room.kind, RoomKind::Direct | RoomKind::Group) {
-            continue;
-        }
-        let values = Values {
-            scope_id: room_id,
-            kind_class: 0,
-            limit: 1,
-            ..Values::default()
-        };
-        let Some(last) = select(conn, &newest, &values, &room)?.into_iter().next() else {
-            continue;
-        };
-        let first_usec = select(conn, &oldest, &values, &room)?
-            .first()
-            .map_or(last.created_usec, |m| m.created_usec);
-        let info = ConversationInfo {
-            first_usec,
-            unread: false,
-        };
-        items.push((last, info));
-    }
-    items.sort_by(|(a, _), (b, _)| (a.created_usec, &a.id).cmp(&(b.created_usec, &b.id)));
-    if q.order == Order::Descending {
-        items.reverse();
-    }
-    let total = items.len() as u64;
-    let (skip, take) = match &q.slice {
-        Slice::Offset { offset, limit } => (
-            usize::try_from(*offset).unwrap_or(usize::MAX),
-            limit.map_or(usize::MAX, |l| l as usize),
-        ),
-        Slice::Cursor { limit, .. } => (0, *limit as usize),
-    };
-    let (messages, conversations) = items.into_iter().skip(skip).take(take).unzip();
-    Ok(Page {
-        messages,
-        total: q.want_total.then_some(total),
-        unreads: None,
-        conversations,
-    })
-}
-
 /// The messages strictly between `filter.created_after` and the oldest returned message,
 /// under the same target, kind, status and replies filter.
 fn unreads(
@@ -568,7 +491,7 @@ fn page(
 }
 
 /// The messages of a page statement of `room`.
-fn select(
+pub(super) fn select(
     conn: &Connection,
     shape: &Shape,
     values: &Values,
