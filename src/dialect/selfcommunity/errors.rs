@@ -42,6 +42,13 @@ fn write_errors(out: &mut Vec<u8>, fields: &str, code: &str, message: &str) {
     out.extend_from_slice(b"]}");
 }
 
+/// DRF's `{"detail": "<text>"}`.
+fn write_detail(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(b"{\"detail\":");
+    write_str(out, text);
+    out.push(b'}');
+}
+
 /// Renders any error as SelfCommunity (DRF) answers it (spec §6). Every reply carries
 /// `Content-Type: application/json`, `Vary: Accept` and `Allow: GET, HEAD`.
 pub fn render_error(_req: &RequestView<'_>, err: &Error) -> Reply {
@@ -79,23 +86,19 @@ pub fn render_error(_req: &RequestView<'_>, err: &Error) -> Reply {
             StatusCode::BAD_REQUEST
         }
         Error::MethodNotAllowed { method } => {
-            out.extend_from_slice(b"{\"detail\":");
-            write_str(
+            write_detail(
                 out,
                 &format!("Method \"{}\" not allowed.", method.to_uppercase()),
             );
-            out.push(b'}');
             StatusCode::METHOD_NOT_ALLOWED
         }
         Error::RateLimited { retry_after_ms } => {
             let n = retry_after_ms.div_ceil(1000).max(1);
             let unit = if n == 1 { "second" } else { "seconds" };
-            out.extend_from_slice(b"{\"detail\":");
-            write_str(
+            write_detail(
                 out,
                 &format!("Request was throttled. Expected available in {n} {unit}."),
             );
-            out.push(b'}');
             extra.push(("retry-after", n.to_string()));
             StatusCode::TOO_MANY_REQUESTS
         }
@@ -112,12 +115,10 @@ pub fn render_error(_req: &RequestView<'_>, err: &Error) -> Reply {
             StatusCode::GATEWAY_TIMEOUT
         }
         Error::Unsupported(what) => {
-            out.extend_from_slice(b"{\"detail\":");
-            write_str(
+            write_detail(
                 out,
                 &format!("Not answerable through this gateway's upstream: {what}"),
             );
-            out.push(b'}');
             StatusCode::NOT_IMPLEMENTED
         }
         Error::Internal(_) => {
