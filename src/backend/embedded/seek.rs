@@ -67,8 +67,8 @@ pub(super) struct Range {
     pub hi: Option<Edge>,
 }
 
-/// The bounds of `shape` as one range; `None` when a bound is not a position (update times)
-/// or when no message can match (`Some(None)` is not used: an empty range is `Ok(Empty)`).
+/// The bounds of a statement: one range of positions, no message at all, or a bound that is
+/// not a position (update times).
 pub(super) enum Bounds {
     Range(Range),
     Empty,
