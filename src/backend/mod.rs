@@ -5,6 +5,7 @@
 //! fault injection, shadow comparison) are decorators around any backend
 //! ([`crate::server::decorate`]).
 
+pub mod credentials;
 pub mod embedded;
 pub mod fault;
 pub mod http;
@@ -13,6 +14,7 @@ pub mod rocketchat;
 pub mod shadow;
 pub mod timed;
 pub mod tls;
+pub mod upstream;
 
 use crate::canonical::{Error, Page, ThreadQuery};
 use std::future::Future;

@@ -1,12 +1,14 @@
 //! The `rocketchat` backend: a Rocket.Chat server (or a gateway speaking Rocket.Chat) as the
 //! upstream, through the dialect's client face ([`crate::dialect::rocketchat::client`]).
 //!
-//! - [`client`]: the HTTP calls, bounded in time and size.
+//! - [`Upstream`](crate::backend::upstream::Upstream): the HTTP calls, bounded in time and
+//!   size.
 //! - [`plan`]: one canonical query as the calls that answer it exactly (room kind from
 //!   `rooms.info`, windows of at most 100 messages, counting or oldest-first by walking the
 //!   newest-first history), at most `[backend] max_calls_per_request` calls; what no calls
 //!   answer exactly is refused with [`Error::Unsupported`].
-//! - [`credentials`]: `mapped` mode's file of each user's upstream credential.
+//! - [`Credentials`](crate::backend::credentials::Credentials): `mapped` mode's file of each
+//!   user's upstream credential.
 //!
 //! Identity: in `passthrough` mode the caller's own credential goes upstream, and the
 //! principal is the server's `GET /api/v1/me` ([`MeAuthenticator`]); in `mapped` mode the
@@ -14,11 +16,11 @@
 //! caller's own upstream credential from the file. Either way the upstream is read with
 //! the caller's authority, never more.
 
-pub mod client;
-pub mod credentials;
 mod plan;
 
+use super::credentials::Credentials;
 use super::proxy::Proxy;
+use super::upstream::{calls_histogram, now_ms, NoDirectory, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
@@ -27,8 +29,6 @@ use crate::canonical::{
 use crate::config::{RocketChatBackendConfig, UpstreamAuthMode};
 use crate::dialect::rocketchat::client::{self as face, Answer};
 use crate::dialect::DialectId;
-use client::{now_ms, Upstream};
-use credentials::Credentials;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,28 +49,13 @@ pub struct MeAuthenticator {
     upstream: Arc<Upstream>,
 }
 
-/// Refuses every caller: stands in until `[auth] directory` replaces it (mapped mode
-/// requires one; the config check says so).
-struct NoDirectory;
-
-impl Authenticator for NoDirectory {
-    fn authenticate<'a>(
-        &'a self,
-        _credential: &'a Credential,
-        _ctx: &'a QueryContext,
-    ) -> BoxFuture<'a, Result<Principal, Error>> {
-        Box::pin(std::future::ready(Err(Error::Internal(
-            "mapped mode needs [auth] directory".into(),
-        ))))
-    }
-}
-
 /// Opens the backend a `[backend] kind = "rocketchat"` section describes (no call is made
 /// yet: readiness follows the first probe). In mapped mode the credentials file is read
 /// now, and again on SIGHUP.
 pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
     let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
     let upstream = Arc::new(Upstream::new(
+        "rocketchat",
         &cfg.url,
         tls.clone(),
         Duration::from_millis(cfg.timeout_ms),
@@ -117,20 +102,6 @@ pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
         }),
         auth,
     })
-}
-
-/// `threadgate_upstream_calls_per_request{backend}`: calls per query, 0 for one refused
-/// before any call.
-fn calls_histogram(label: &str) -> Result<prometheus::Histogram, String> {
-    prometheus::Histogram::with_opts(
-        prometheus::HistogramOpts::new(
-            "threadgate_upstream_calls_per_request",
-            "Upstream calls one backend query took, by backend.",
-        )
-        .const_label("backend", label)
-        .buckets(vec![0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0]),
-    )
-    .map_err(|e| format!("backend: metrics: {e}"))
 }
 
 impl RocketChatBackend {

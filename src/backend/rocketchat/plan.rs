@@ -18,7 +18,7 @@
 //!   [`Error::Unsupported`] (never a shorter page). So is a query needing a route the
 //!   upstream answers 404 for (a gateway's Rocket.Chat face serves no `channels.history`).
 
-use super::client::{now_ms, Upstream};
+use crate::backend::upstream::{now_ms, Upstream};
 use crate::backend::QueryContext;
 use crate::canonical::Credential;
 use crate::canonical::{

@@ -1,7 +1,8 @@
-//! The HTTP side of the `rocketchat` backend: one pooled reqwest client sending the client
-//! face's [`Request`]s, every call bounded in time (`timeout_ms` and what is left of the
-//! caller's deadline) and its answer in size ([`MAX_ANSWER_BYTES`]). What comes back is
-//! handed to the client face's decoders as it is; only transport failures are decided here:
+//! The HTTP side of an upstream platform backend (`rocketchat`, `selfcommunity`, `quip`):
+//! one pooled reqwest client sending a client face's requests, every call bounded in time
+//! (`timeout_ms` and what is left of the caller's deadline) and its answer in size
+//! ([`MAX_ANSWER_BYTES`]). What comes back is handed to the client face's decoders as it is;
+//! only transport failures are decided here:
 //! - connection refused or reset, the answer cut short → `BackendUnavailable`;
 //! - the budget spent → `BackendTimeout`;
 //! - an answer over the size bound → `BadBackendAnswer`.
@@ -9,11 +10,51 @@
 //! One retry on a connection error, before any byte of an answer arrived (every call is a
 //! `GET`). Credentials go in headers only and never into logs or errors.
 
-use crate::backend::QueryContext;
-use crate::canonical::Error;
-use crate::dialect::rocketchat::client::{Request, MAX_ANSWER_BYTES};
+use crate::auth::Authenticator;
+use crate::backend::{BoxFuture, QueryContext};
+use crate::canonical::{Credential, Error, Principal};
 use http::{HeaderMap, StatusCode};
 use std::time::{Duration, Instant};
+
+/// The largest answer read from an upstream platform: the client faces' own bound
+/// (`MAX_ANSWER_BYTES` of each), which they check again.
+pub const MAX_ANSWER_BYTES: usize = 8 << 20;
+
+/// A call a client face built: where it goes. Route paths name calls in logs (never the
+/// query string, which may carry ids a log need not keep).
+pub trait Call {
+    /// The path and query string after the base URL.
+    fn target(&self) -> String;
+    /// The route, for logs and errors.
+    fn route(&self) -> String;
+}
+
+impl Call for crate::dialect::rocketchat::client::Request {
+    fn target(&self) -> String {
+        self.path_and_query()
+    }
+    fn route(&self) -> String {
+        self.path().to_owned()
+    }
+}
+
+impl Call for crate::dialect::selfcommunity::client::Request {
+    fn target(&self) -> String {
+        self.path_and_query()
+    }
+    fn route(&self) -> String {
+        self.path().to_owned()
+    }
+}
+
+impl Call for crate::dialect::quip::client::Request {
+    fn target(&self) -> String {
+        self.path_and_query()
+    }
+    fn route(&self) -> String {
+        self.path()
+    }
+}
 
 /// The upstream server: its base URL, the pooled client and the per-call limit.
 pub struct Upstream {
@@ -60,8 +101,9 @@ impl Failure {
 
 impl Upstream {
     /// A client for `url` (checked by the config: absolute `http` or `https`, no credentials
-    /// in it), trusting what `tls` trusts.
+    /// in it), trusting what `tls` trusts; `kind` starts its label (`rocketchat:host:port`).
     pub fn new(
+        kind: &str,
         url: &str,
         tls: rustls::ClientConfig,
         timeout: Duration,
@@ -92,7 +134,7 @@ impl Upstream {
                 parsed.scheme(),
                 parsed.path().trim_end_matches('/')
             ),
-            label: format!("rocketchat:{host}:{port}"),
+            label: format!("{kind}:{host}:{port}"),
             timeout,
         })
     }
@@ -101,7 +143,7 @@ impl Upstream {
     /// could not be made.
     pub async fn send(
         &self,
-        req: &Request,
+        req: &impl Call,
         auth: &[(&'static str, &str)],
         ctx: &QueryContext,
     ) -> Result<Received, Error> {
@@ -112,7 +154,7 @@ impl Upstream {
             return Err(Error::BackendTimeout);
         }
         let deadline = Instant::now() + budget;
-        let url = format!("{}{}", self.base, req.path_and_query());
+        let url = format!("{}{}", self.base, req.target());
         let work = async {
             match self.attempt(&url, auth, ctx, budget).await {
                 Err(Failure::Connect(e)) => {
@@ -165,19 +207,19 @@ impl Upstream {
         })
     }
 
-    fn fail(&self, req: &Request, failure: Failure) -> Error {
+    fn fail(&self, req: &impl Call, failure: Failure) -> Error {
+        let route = req.route();
         match failure {
             Failure::Timeout => Error::BackendTimeout,
             Failure::Connect(e) | Failure::Transport(e) => {
-                tracing::warn!(backend = %self.label, route = req.path(), error = %e, "upstream unreachable");
+                tracing::warn!(backend = %self.label, route = %route, error = %e, "upstream unreachable");
                 Error::BackendUnavailable(format!("{}: {e}", self.label))
             }
             Failure::TooLarge => {
-                tracing::error!(backend = %self.label, route = req.path(), max = MAX_ANSWER_BYTES, "upstream answer over the size bound");
+                tracing::error!(backend = %self.label, route = %route, max = MAX_ANSWER_BYTES, "upstream answer over the size bound");
                 Error::BadBackendAnswer(format!(
                     "{}: {} answered more than {MAX_ANSWER_BYTES} bytes",
-                    self.label,
-                    req.path()
+                    self.label, route
                 ))
             }
         }
@@ -189,4 +231,34 @@ pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Refuses every caller: stands in until `[auth] directory` replaces it (mapped mode
+/// requires one; the config check says so).
+pub struct NoDirectory;
+
+impl Authenticator for NoDirectory {
+    fn authenticate<'a>(
+        &'a self,
+        _credential: &'a Credential,
+        _ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Principal, Error>> {
+        Box::pin(std::future::ready(Err(Error::Internal(
+            "mapped mode needs [auth] directory".into(),
+        ))))
+    }
+}
+
+/// `threadgate_upstream_calls_per_request{backend}`: calls per query, 0 for one refused
+/// before any call.
+pub fn calls_histogram(label: &str) -> Result<prometheus::Histogram, String> {
+    prometheus::Histogram::with_opts(
+        prometheus::HistogramOpts::new(
+            "threadgate_upstream_calls_per_request",
+            "Upstream calls one backend query took, by backend.",
+        )
+        .const_label("backend", label)
+        .buckets(vec![0.0, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0]),
+    )
+    .map_err(|e| format!("backend: metrics: {e}"))
 }
