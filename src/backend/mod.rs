@@ -11,6 +11,7 @@ pub mod fault;
 pub mod http;
 pub mod proxy;
 pub mod rocketchat;
+pub mod selfcommunity;
 pub mod shadow;
 pub mod timed;
 pub mod tls;
@@ -172,6 +173,7 @@ pub async fn build(config: &crate::config::BackendConfig) -> Result<Built, Strin
         }
         BackendConfig::Http(cfg) => http::build(cfg, None),
         BackendConfig::RocketChat(cfg) => rocketchat::build(cfg),
+        BackendConfig::SelfCommunity(cfg) => selfcommunity::build(cfg),
     }
 }
 

@@ -2,6 +2,7 @@
 //! struct, and a key that belongs to another kind is refused by name.
 
 use super::{BackendConfig, EmbeddedConfig, HttpBackendConfig, RocketChatBackendConfig};
+use super::SelfCommunityBackendConfig;
 use serde::de::DeserializeOwned;
 
 /// The keys of each kind, for the error that names a key of another kind.
@@ -21,6 +22,19 @@ const KINDS: &[(&str, &[&str])] = &[
     ),
     (
         "rocketchat",
+        &[
+            "url",
+            "timeout_ms",
+            "connect_timeout_ms",
+            "max_idle_connections",
+            "passthrough",
+            "max_calls_per_request",
+            "auth",
+            "ca_file",
+        ],
+    ),
+    (
+        "selfcommunity",
         &[
             "url",
             "timeout_ms",
@@ -90,6 +104,9 @@ impl BackendConfig {
         Ok(match kind.as_str() {
             "http" => BackendConfig::Http(section::<HttpBackendConfig>(value)?),
             "rocketchat" => BackendConfig::RocketChat(section::<RocketChatBackendConfig>(value)?),
+            "selfcommunity" => {
+                BackendConfig::SelfCommunity(section::<SelfCommunityBackendConfig>(value)?)
+            }
             _ => BackendConfig::Embedded(section::<EmbeddedConfig>(value)?),
         })
     }

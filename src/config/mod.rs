@@ -7,12 +7,14 @@ mod backend;
 mod sections;
 mod shadow;
 mod upstream;
+mod upstream_selfcommunity;
 
 pub use backend::SectionError;
 pub use sections::*;
 pub use shadow::ShadowConfig;
 use std::path::{Path, PathBuf};
 pub use upstream::{RocketChatBackendConfig, UpstreamAuthConfig, UpstreamAuthMode};
+pub use upstream_selfcommunity::SelfCommunityBackendConfig;
 
 /// The default config file, relative to the working directory.
 pub const DEFAULT_PATH: &str = "config/threadgate.toml";
@@ -228,6 +230,14 @@ impl Config {
                 return Err(bad(key, reason));
             }
         }
+        if matches!(self.backend, BackendConfig::SelfCommunity(_))
+            && self.idmap.pins.as_deref().is_some_and(|p| !p.is_empty())
+        {
+            return Err(bad(
+                "idmap.pins",
+                "must be unset with backend kind \"selfcommunity\": the upstream's own integers are the ids SelfCommunity callers see",
+            ));
+        }
         if self.idmap.cache_entries == 0 {
             return Err(bad("idmap.cache_entries", "must be at least 1"));
         }
@@ -289,6 +299,11 @@ impl Config {
             }
             BackendConfig::RocketChat(rc) => {
                 if let Some((key, reason)) = rc.problem(&self.auth.directory) {
+                    return bad(key, &reason);
+                }
+            }
+            BackendConfig::SelfCommunity(sc) => {
+                if let Some((key, reason)) = sc.problem(&self.auth.directory) {
                     return bad(key, &reason);
                 }
             }
@@ -361,6 +376,10 @@ impl Config {
             BackendConfig::RocketChat(rc) => {
                 resolve(&mut rc.auth.credentials);
                 resolve(&mut rc.ca_file);
+            }
+            BackendConfig::SelfCommunity(sc) => {
+                resolve(&mut sc.auth.credentials);
+                resolve(&mut sc.ca_file);
             }
         };
         resolve_backend(&mut self.backend);

@@ -31,6 +31,10 @@ use std::sync::Mutex;
 
 /// Integers handed out stay below this (2^53, JavaScript's safe integer range).
 pub const LIMIT: i64 = 1 << 53;
+/// With upstream integers ([`IdMap::with_upstream_integers`]): the canonical ids `"1"` to
+/// `"2^52 - 1"` are their own integers, and the map hands out integers from here (2^52) on,
+/// where no such id lands.
+pub const OWN_FROM: i64 = 1 << 52;
 
 /// What an integer names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +99,8 @@ pub struct IdMap {
     /// lookup after [`IdMap::prepare_ints`] does no SQLite work either. An integer this map
     /// hands out leaves it at once.
     absent: quick_cache::sync::Cache<(Kind, i64), std::time::Instant>,
+    /// Decimal ids are their own integers ([`IdMap::with_upstream_integers`]).
+    upstream_integers: bool,
 }
 
 /// How long an integer found naming nothing is believed to name nothing (another process on
@@ -120,6 +126,7 @@ impl IdMap {
             conn: Mutex::new(conn),
             caches: Caches::new(DEFAULT_ENTRIES),
             absent: quick_cache::sync::Cache::new(ABSENT_ENTRIES),
+            upstream_integers: false,
         })
     }
 
@@ -130,7 +137,51 @@ impl IdMap {
             conn: self.conn,
             caches: Caches::new(entries),
             absent: self.absent,
+            upstream_integers: self.upstream_integers,
         }
+    }
+
+    /// The map of a gateway whose backend is a SelfCommunity upstream, which names
+    /// everything by integers already: the canonical id `n.to_string()` of an upstream
+    /// integer `n` (1 ≤ n < [`OWN_FROM`]) is the integer `n` itself, kept nowhere, so that
+    /// the gateway's SelfCommunity callers see the upstream's own integers. Any other id
+    /// (a directory user's, an upstream integer past the range) gets an integer from
+    /// [`OWN_FROM`] on, which no upstream integer of the range can be. Refused when the map
+    /// already holds an integer below [`OWN_FROM`]: one handed out for another backend could
+    /// name something else than the upstream's object of that number.
+    pub fn with_upstream_integers(self) -> Result<IdMap, IdMapError> {
+        let taken: Option<(String, String, i64)> = self
+            .lock()?
+            .query_row(
+                "SELECT kind, id, int_id FROM int_ids WHERE int_id < ?1 LIMIT 1",
+                [OWN_FROM],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((kind, _, n)) = taken {
+            return Err(IdMapError::Open(format!(
+                "the map holds {kind} integer {n}, handed out for another backend; a gateway whose backend is selfcommunity shows the upstream's own integers and needs a map of its own (a new [idmap] path, no [idmap] pins)"
+            )));
+        }
+        Ok(IdMap {
+            upstream_integers: true,
+            ..self
+        })
+    }
+
+    /// The upstream integer an id stands for, when it is its own integer.
+    fn own_integer(&self, id: &str) -> Option<i64> {
+        if !self.upstream_integers {
+            return None;
+        }
+        crate::dialect::selfcommunity::fields::parse_id(id)
+            .and_then(|n| i64::try_from(n).ok())
+            .filter(|n| (1..OWN_FROM).contains(n))
+    }
+
+    /// Whether `n` is an upstream integer standing for itself.
+    fn is_own_integer(&self, n: i64) -> bool {
+        self.upstream_integers && (1..OWN_FROM).contains(&n)
     }
 
     /// The caches' hit and miss counters, for the metrics.
@@ -146,7 +197,9 @@ impl IdMap {
     ) -> Result<(), IdMapError> {
         let missing: Vec<(Kind, String)> = wanted
             .into_iter()
-            .filter(|(kind, id)| self.caches.int(*kind, id).is_none())
+            .filter(|(kind, id)| {
+                self.own_integer(id).is_none() && self.caches.int(*kind, id).is_none()
+            })
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -171,7 +224,9 @@ impl IdMap {
         let missing: Vec<(Kind, i64)> = wanted
             .into_iter()
             .filter(|(kind, n)| {
-                !self.known_absent(*kind, *n) && self.caches.id(*kind, *n).is_none()
+                !self.is_own_integer(*n)
+                    && !self.known_absent(*kind, *n)
+                    && self.caches.id(*kind, *n).is_none()
             })
             .collect();
         if missing.is_empty() {
@@ -199,6 +254,9 @@ impl IdMap {
 
     /// The integer of `id`, handing out the next free one on first exposure.
     pub fn int_of(&self, kind: Kind, id: &str) -> Result<i64, IdMapError> {
+        if let Some(n) = self.own_integer(id) {
+            return Ok(n);
+        }
         match self.caches.int(kind, id) {
             Some(n) => Ok(n),
             None => self.load_int(kind, id),
@@ -223,7 +281,8 @@ impl IdMap {
                 let max: Option<i64> = tx
                     .prepare_cached(MAX_INT_ID)?
                     .query_row([kind.as_str()], |r| r.get(0))?;
-                let next = max.unwrap_or(0) + 1;
+                let floor = if self.upstream_integers { OWN_FROM - 1 } else { 0 };
+                let next = max.unwrap_or(0).max(floor) + 1;
                 if next >= LIMIT {
                     return Err(IdMapError::Exhausted(kind.as_str()));
                 }
@@ -240,6 +299,9 @@ impl IdMap {
 
     /// The id an integer names, `None` when it names nothing (never allocates).
     pub fn id_of(&self, kind: Kind, n: i64) -> Result<Option<String>, IdMapError> {
+        if self.is_own_integer(n) {
+            return Ok(Some(n.to_string()));
+        }
         match self.caches.id(kind, n) {
             Some(id) => Ok(Some(id)),
             None if self.known_absent(kind, n) => Ok(None),
@@ -308,6 +370,32 @@ mod tests {
         assert_eq!(map.id_of(Kind::Room, 0).unwrap(), None);
         assert_eq!(map.id_of(Kind::Room, -5).unwrap(), None);
         assert_eq!(map.id_of(Kind::Room, LIMIT).unwrap(), None);
+    }
+
+    #[test]
+    fn upstream_integers_are_their_own_and_others_land_past_them() {
+        let map = IdMap::in_memory().unwrap().with_upstream_integers().unwrap();
+        assert_eq!(map.int_of(Kind::Room, "502").unwrap(), 502);
+        assert_eq!(map.id_of(Kind::Room, 502).unwrap().as_deref(), Some("502"));
+        assert_eq!(map.id_of(Kind::User, 7).unwrap().as_deref(), Some("7"));
+        // Not the canonical decimal form, zero, or past the range: an integer of its own.
+        assert_eq!(map.int_of(Kind::User, "AJ2tqXDhYkEoaXoBc").unwrap(), OWN_FROM);
+        assert_eq!(map.int_of(Kind::User, "007").unwrap(), OWN_FROM + 1);
+        assert_eq!(map.int_of(Kind::User, "0").unwrap(), OWN_FROM + 2);
+        let past = OWN_FROM.to_string();
+        assert_eq!(map.int_of(Kind::User, &past).unwrap(), OWN_FROM + 3);
+        assert_eq!(
+            map.id_of(Kind::User, OWN_FROM).unwrap().as_deref(),
+            Some("AJ2tqXDhYkEoaXoBc")
+        );
+        assert_eq!(map.id_of(Kind::User, OWN_FROM + 3).unwrap(), Some(past));
+        assert_eq!(map.id_of(Kind::User, OWN_FROM + 9).unwrap(), None);
+        assert_eq!(map.int_of(Kind::User, "AJ2tqXDhYkEoaXoBc").unwrap(), OWN_FROM);
+        // A map that handed out small integers for another backend is refused.
+        let used = IdMap::in_memory().unwrap();
+        used.int_of(Kind::User, "someone").unwrap();
+        let err = used.with_upstream_integers().err().expect("refused");
+        assert!(err.to_string().contains("user integer 1"), "{err}");
     }
 
     #[test]

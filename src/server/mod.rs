@@ -183,8 +183,13 @@ pub async fn open_idmap(config: &Config) -> Result<Arc<IdMap>, StartError> {
         pins: config.idmap_pins(),
     };
     let entries = config.idmap.cache_entries;
+    let upstream_integers = matches!(config.backend, BackendConfig::SelfCommunity(_));
     let ids = tokio::task::spawn_blocking(move || {
-        IdMap::open_path(&path, &sources).map(|map| map.with_cache_entries(entries))
+        let map = IdMap::open_path(&path, &sources)?.with_cache_entries(entries);
+        match upstream_integers {
+            true => map.with_upstream_integers(),
+            false => Ok(map),
+        }
     })
     .await
     .map_err(|e| StartError::IdMap(e.to_string()))?

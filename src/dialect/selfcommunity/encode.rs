@@ -6,6 +6,7 @@ use crate::canonical::time::Civil;
 use crate::canonical::{Attachment, ConversationInfo, Message, Page, User};
 use crate::idmap::{IdMap, IdMapError, Kind};
 use crate::json::{write_int, write_str};
+use serde_json::Value;
 
 pub use super::fields::html_escape;
 
@@ -120,6 +121,33 @@ pub struct Ctx<'a> {
 
 /// The User object of spec §5.
 pub fn write_user(out: &mut Vec<u8>, ctx: &Ctx<'_>, user: &User) -> Result<(), IdMapError> {
+    write_user_with(out, ctx, user, None)
+}
+
+/// The remainder a SelfCommunity upstream sent for the object under `key` of a message
+/// (`sender`, `receiver`, `group`), kept by the client face in `extra["selfcommunity"]`.
+fn remainder<'m>(m: &'m Message, key: &str) -> Option<&'m serde_json::Map<String, Value>> {
+    m.extra_for(EXTRA)?.get(key)?.as_object()
+}
+
+/// Writes `,"key":value` for every entry of `rest` whose key is not in `own`.
+fn write_rest(out: &mut Vec<u8>, rest: &serde_json::Map<String, Value>, own: &[&str]) {
+    for (key, value) in rest.iter().filter(|(k, _)| !own.contains(&k.as_str())) {
+        out.push(b',');
+        write_drf_str(out, key);
+        out.push(b':');
+        write_drf_value(out, value);
+    }
+}
+
+/// The User object: `id`, `username`, `real_name`, `avatar`, then the remainder an upstream
+/// sent (`rest`) or, without one, `ext_id` (the canonical id) and the spec's defaults.
+fn write_user_with(
+    out: &mut Vec<u8>,
+    ctx: &Ctx<'_>,
+    user: &User,
+    rest: Option<&serde_json::Map<String, Value>>,
+) -> Result<(), IdMapError> {
     out.extend_from_slice(open!(id));
     write_int(out, ctx.ids.int_of(Kind::User, &user.id)?);
     out.extend_from_slice(member!(username));
@@ -130,6 +158,15 @@ pub fn write_user(out: &mut Vec<u8>, ctx: &Ctx<'_>, user: &User) -> Result<(), I
     match &user.avatar_url {
         Some(url) => write_drf_str(out, url),
         None => out.extend_from_slice(b"null"),
+    }
+    if let Some(rest) = rest {
+        write_rest(
+            out,
+            rest,
+            &[sc!(id), sc!(username), sc!(real_name), sc!(avatar)],
+        );
+        out.push(b'}');
+        return Ok(());
     }
     out.extend_from_slice(member!(ext_id));
     write_drf_str(out, &user.id);
@@ -167,12 +204,15 @@ pub fn write_file(out: &mut Vec<u8>, file: &Attachment) {
 }
 
 /// Every `(kind, id)` whose integer the items of `page` show (messages, rooms, groups,
-/// senders and receivers), so that they can be given integers off the async threads before
-/// encoding ([`crate::idmap::IdMap::prepare`]).
-pub fn integers_needed(page: &Page) -> Vec<(Kind, String)> {
+/// senders and receivers; no message of a snippet, which shows none), so that they can be
+/// given integers off the async threads before encoding
+/// ([`crate::idmap::IdMap::prepare`]).
+pub fn integers_needed(page: &Page, snippets: bool) -> Vec<(Kind, String)> {
     let mut out = Vec::with_capacity(page.messages.len() * 4);
     for m in &page.messages {
-        out.push((Kind::Message, m.id.clone()));
+        if !snippets {
+            out.push((Kind::Message, m.id.clone()));
+        }
         out.push((Kind::Room, m.room_id.clone()));
         out.push((Kind::User, m.author.id.clone()));
         if let Some(user) = &m.recipient {
@@ -195,13 +235,7 @@ pub fn write_message(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<()
         Some(html) => write_drf_str(out, html),
         None => write_drf_str(out, &html_escape(&m.text)),
     }
-    out.extend_from_slice(member!(sender));
-    write_user(out, ctx, &m.author)?;
-    out.extend_from_slice(member!(receiver));
-    match (&m.recipient, &m.group_id) {
-        (Some(user), None) => write_user(out, ctx, user)?,
-        _ => out.extend_from_slice(b"null"),
-    }
+    write_people(out, ctx, m)?;
     out.extend_from_slice(member!(created_at));
     write_quoted_datetime(out, m.created_usec, ctx.offset_secs);
     out.extend_from_slice(member!(status));
@@ -220,14 +254,32 @@ pub fn write_message(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<()
         Some(gid) => {
             out.extend_from_slice(open!(id));
             write_int(out, ctx.ids.int_of(Kind::Group, gid)?);
-            out.extend_from_slice(member!(name));
-            write_drf_str(out, gid);
+            match remainder(m, sc!(group)) {
+                Some(rest) => write_rest(out, rest, &[sc!(id)]),
+                None => {
+                    out.extend_from_slice(member!(name));
+                    write_drf_str(out, gid);
+                }
+            }
             out.push(b'}');
         }
         None => out.extend_from_slice(b"null"),
     }
     write_extra(out, m);
     out.push(b'}');
+    Ok(())
+}
+
+/// `,"sender":..,"receiver":..` of an item (the receiver of a 1:1 message only), each
+/// with the remainder an upstream sent for it.
+fn write_people(out: &mut Vec<u8>, ctx: &Ctx<'_>, m: &Message) -> Result<(), IdMapError> {
+    out.extend_from_slice(member!(sender));
+    write_user_with(out, ctx, &m.author, remainder(m, sc!(sender)))?;
+    out.extend_from_slice(member!(receiver));
+    match (&m.recipient, &m.group_id) {
+        (Some(user), None) => write_user_with(out, ctx, user, remainder(m, sc!(receiver)))?,
+        _ => out.extend_from_slice(b"null"),
+    }
     Ok(())
 }
 
@@ -272,13 +324,7 @@ pub fn write_snippet(
     write_int(out, ctx.ids.int_of(Kind::Room, &m.room_id)?);
     out.extend_from_slice(member!(headline));
     write_drf_str(out, &m.text);
-    out.extend_from_slice(member!(sender));
-    write_user(out, ctx, &m.author)?;
-    out.extend_from_slice(member!(receiver));
-    match (&m.recipient, &m.group_id) {
-        (Some(user), None) => write_user(out, ctx, user)?,
-        _ => out.extend_from_slice(b"null"),
-    }
+    write_people(out, ctx, m)?;
     out.extend_from_slice(member!(created_at));
     let first = info.map_or(m.created_usec, |i| i.first_usec);
     write_quoted_datetime(out, first, ctx.offset_secs);

@@ -3,7 +3,7 @@
 //! [`super::errors::decode_error`].
 
 use super::errors::decode_error;
-use super::message::{id, message, string, Invalid};
+use super::message::{id, message, snippet, string, Invalid};
 use super::request::{Request, Route};
 use crate::canonical::{Error, Page, Principal};
 use crate::dialect::client_common::{self, header, header_number};
@@ -91,7 +91,31 @@ fn link(map: &Map<String, Value>, key: &str) -> Result<Option<String>, Invalid> 
     }
 }
 
+/// A `pm` answer without a target (snippets) → the page: each conversation's latest
+/// message in `messages`, what else the item says in `conversations`, in the server's
+/// order (newest conversation first).
+pub fn decode_snippets(req: &Request, ans: &Answer<'_>) -> Result<UpstreamPage, Error> {
+    let map = success_object(req, ans)?;
+    let mut out = page_with(&map, |_, _| Ok(None)).map_err(|e| bad(req.route, e))?;
+    let list = map.get(sc!(results)).and_then(Value::as_array);
+    for (i, item) in list.into_iter().flatten().enumerate() {
+        let (m, info) = snippet(item, &format!("{}[{i}]", sc!(results)))
+            .map_err(|e| bad(req.route, e))?;
+        out.page.messages.push(m);
+        out.page.conversations.push(info);
+    }
+    Ok(out)
+}
+
 fn page(map: &Map<String, Value>) -> Result<UpstreamPage, Invalid> {
+    page_with(map, |m, at| message(m, at).map(Some))
+}
+
+/// A DRF page whose items `item` decodes (`None`: the caller decodes them).
+fn page_with(
+    map: &Map<String, Value>,
+    item: impl Fn(&Value, &str) -> Result<Option<crate::canonical::Message>, Invalid>,
+) -> Result<UpstreamPage, Invalid> {
     let count = map
         .get(sc!(count))
         .and_then(Value::as_u64)
@@ -103,11 +127,10 @@ fn page(map: &Map<String, Value>) -> Result<UpstreamPage, Invalid> {
     if list.len() > MAX_MESSAGES {
         return Err(format!("{} items is over the bound", list.len()));
     }
-    let messages = list
-        .iter()
-        .enumerate()
-        .map(|(i, m)| message(m, &format!("{}[{i}]", sc!(results))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut messages = Vec::with_capacity(list.len());
+    for (i, m) in list.iter().enumerate() {
+        messages.extend(item(m, &format!("{}[{i}]", sc!(results)))?);
+    }
     Ok(UpstreamPage {
         page: Page {
             messages,

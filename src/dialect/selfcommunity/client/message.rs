@@ -2,8 +2,14 @@
 //! or any known key of the wrong type is an error naming its path
 //! (`results[3].sender.id: expected a non-negative integer`). `null` counts as absent for
 //! optional keys.
+//!
+//! What the canonical model has no field for is kept in `extra["selfcommunity"]`: the
+//! item's keys outside the field table, verbatim, and under the keys `sender`, `receiver`
+//! and `group` (which no verbatim field may have) the remainders of those objects (a user's
+//! keys but `id`, `username`, `real_name` and `avatar`; a group's keys but `id`), which the
+//! server face writes in place of its defaults.
 
-use crate::canonical::{Attachment, Message, MessageStatus, User};
+use crate::canonical::{Attachment, ConversationInfo, Message, MessageStatus, User};
 use crate::dialect::selfcommunity::fields::{
     html_text, html_unescape, id_string, is_escaped_text, is_message_key, parse_datetime,
     parse_status, sc, EXTRA,
@@ -39,6 +45,43 @@ pub fn user(v: &Value, at: &str) -> Result<User, Invalid> {
         name: opt_string(m, sc!(real_name), at)?.filter(|n| !n.is_empty()),
         avatar_url: opt_string(m, sc!(avatar), at)?,
     })
+}
+
+/// The keys of a user the canonical [`User`] carries; the others are its remainder.
+const USER_KEYS: [&str; 4] = [sc!(id), sc!(username), sc!(real_name), sc!(avatar)];
+
+/// Every key of the object `v` but `own`, in order (the remainder the canonical model has
+/// no field for); `None` when `v` is no object or nothing remains.
+pub fn remainder(v: &Value, own: &[&str]) -> Option<Value> {
+    let rest: Map<String, Value> = v
+        .as_object()?
+        .iter()
+        .filter(|(k, _)| !own.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    (!rest.is_empty()).then_some(Value::Object(rest))
+}
+
+/// A user's remainder (`ext_id`, `date_joined`, ..., `deleted`, and whatever else the
+/// server sends), kept so that the server face writes the user as the upstream did.
+pub fn user_remainder(v: &Value) -> Option<Value> {
+    remainder(v, &USER_KEYS)
+}
+
+/// The remainders of the objects of item `m` under `keys` (`sender`, `receiver`, `group`
+/// for the group's keys but `id`), by key: `extra["selfcommunity"]` keeps them under those
+/// keys, which the item's own fields make sure no verbatim field has.
+pub fn remainders(m: &Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    keys.iter()
+        .filter_map(|k| {
+            let v = get(m, k)?;
+            let rest = match *k {
+                sc!(group) => remainder(v, &[sc!(id)]),
+                _ => user_remainder(v),
+            }?;
+            Some(((*k).to_owned(), rest))
+        })
+        .collect()
 }
 
 /// A file: `uuid`, `filename`, `filesize`, `mimetype`, `duration`, `url`, `thumbnail`.
@@ -110,13 +153,50 @@ pub fn message(v: &Value, at: &str) -> Result<Message, Invalid> {
             datetime(m, sc!(created_at), at)?,
         )
     };
-    let extra: Map<String, Value> = m
+    let mut extra: Map<String, Value> = m
         .iter()
         .filter(|(k, _)| !is_message_key(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
+    extra.extend(remainders(m, &[sc!(sender), sc!(receiver), sc!(group)]));
     if !extra.is_empty() {
         out.extra.insert(EXTRA.to_owned(), Value::Object(extra));
     }
     Ok(out)
+}
+
+/// Decodes one snippet item (a conversation as its latest message) found at `at`: `id` is
+/// the conversation (`room_id`), `headline` the text, `sender` and `receiver` the message's,
+/// `last_message_at` its time, `created_at` the conversation's first message time and
+/// `thread_status` `new` its unread flag. A snippet names no message: the message's `id`
+/// is empty (the server face writes none).
+pub fn snippet(v: &Value, at: &str) -> Result<(Message, ConversationInfo), Invalid> {
+    let m = object(v, at)?;
+    let sender = get(m, sc!(sender)).ok_or_else(|| invalid(&child(at, sc!(sender)), "a user"))?;
+    let unread = match get(m, sc!(thread_status)).and_then(Value::as_str) {
+        Some("new") => true,
+        Some("seen") => false,
+        _ => return Err(invalid(&child(at, sc!(thread_status)), "new or seen")),
+    };
+    let mut out = Message {
+        recipient: get(m, sc!(receiver))
+            .map(|r| user(r, &child(at, sc!(receiver))))
+            .transpose()?,
+        text: string(m, sc!(headline), at)?,
+        ..Message::new(
+            "",
+            &id(m, sc!(id), at)?,
+            user(sender, &child(at, sc!(sender)))?,
+            datetime(m, sc!(last_message_at), at)?,
+        )
+    };
+    let rest = remainders(m, &[sc!(sender), sc!(receiver)]);
+    if !rest.is_empty() {
+        out.extra.insert(EXTRA.to_owned(), Value::Object(rest));
+    }
+    let info = ConversationInfo {
+        first_usec: datetime(m, sc!(created_at), at)?,
+        unread,
+    };
+    Ok((out, info))
 }

@@ -6,7 +6,8 @@
 //! - [`request`]: routes, [`Request`], [`pm`] (a query → `GET /api/v2/pm/?thread=|user=|group=`
 //!   with `before_message`, `from_message`, `limit`, `offset`), [`follow`] (the request a
 //!   DRF `next`/`previous` link names), [`me`], [`windows`], [`auth_header`].
-//! - [`answer`]: [`decode_page`] (DRF `count`, `next`, `previous`, `results`), [`decode_me`];
+//! - [`answer`]: [`decode_page`] (DRF `count`, `next`, `previous`, `results`),
+//!   [`decode_snippets`] (the same page of snippet items), [`decode_me`];
 //!   bounded ([`MAX_ANSWER_BYTES`], [`MAX_MESSAGES`]) and strict (a wrong type anywhere is
 //!   `BadBackendAnswer` naming the JSON path).
 //! - [`errors`]: [`decode_error`], every error row of spec §6 to its canonical error.
@@ -45,14 +46,18 @@
 //! `status` (`created`, `hidden`, `deleted`), the first attachment (`file`: every field),
 //! `group_id` (`group.id`), `text` of a message without `html`, `html` that is not some text
 //! escaped, and `extra["selfcommunity"]`: every key of the item outside the field table,
-//! verbatim, in upstream order (written after the table's keys).
+//! verbatim, in upstream order (written after the table's keys), and under `sender`,
+//! `receiver` and `group` the rest of those objects (a user's `ext_id`, `date_joined`, ...,
+//! `deleted`; a group's `name`), which the server face writes in place of its defaults, so
+//! that a gateway in front of a SelfCommunity upstream writes users and groups as the
+//! upstream did.
 //!
 //! Dropped (SelfCommunity has no place for them): `parent_id`, `updated_usec`, `edited_usec`,
 //! `edited_by`, `kind` (reads back `Regular`), `show_in_room`, `mentions`, `reactions`,
 //! `thread`, `annotation`, `diff_groups`, attachments after the first, `recipient` of a group
 //! message, a user's empty `name` (reads back `None`), `extra` of other dialects and keys of
-//! `extra["selfcommunity"]` named like a field of the table; a user's other keys (`ext_id`,
-//! `date_joined`, `bio`, ..., `deleted`) and a group's `name` are not read. `message` is HTML:
+//! `extra["selfcommunity"]` named like a field of the table but `sender`, `receiver` and
+//! `group` (the remainders above). `message` is HTML:
 //! a message with `html` reads back with the html's plain text (tags removed, entities
 //! decoded) as `text`; an `html` that is itself escaped text reads back as that `text` with
 //! no `html`. On a page: `total` is `count`; `unreads` and `conversations` are not carried.
@@ -62,9 +67,12 @@ pub mod errors;
 pub mod message;
 pub mod request;
 
-pub use answer::{decode_me, decode_page, Answer, UpstreamPage, MAX_ANSWER_BYTES, MAX_MESSAGES};
+pub use answer::{decode_me, decode_page, decode_snippets, Answer, UpstreamPage, MAX_ANSWER_BYTES, MAX_MESSAGES};
 pub use errors::{decode_error, DEFAULT_RETRY_MS};
-pub use request::{auth_header, follow, me, pm, windows, Request, Route, Unanswerable, Window};
+pub use request::{
+    auth_header, follow, me, pm, snippets, windows, Request, Route, Unanswerable, Window,
+    MAX_LIMIT,
+};
 
 #[cfg(test)]
 mod tests;

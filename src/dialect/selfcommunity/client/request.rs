@@ -7,6 +7,7 @@
 //! | `Room(id)` | `/api/v2/pm/?thread=<id>` |
 //! | `Direct { peer: Id(id) }` | `/api/v2/pm/?user=<id>` |
 //! | `Group(id)` | `/api/v2/pm/?group=<id>` |
+//! | `Conversations` | `/api/v2/pm/` with no target: snippets ([`snippets`]) |
 //! | the principal | `/api/v2/user/me/` ([`me`]) |
 //!
 //! then `before_message` (an exclusive `before_message` bound), `from_message` (an inclusive
@@ -132,6 +133,24 @@ pub fn me() -> Request {
         query: Vec::new(),
         subject: Resource::User(String::new()),
     }
+}
+
+/// `GET /api/v2/pm/` without a target: `window` of the caller's conversations (snippets),
+/// newest first.
+pub fn snippets(window: Window) -> Result<Request, Unanswerable> {
+    if !(1..=MAX_LIMIT).contains(&window.limit) {
+        return Err(Unanswerable::Unsupported(
+            "a window outside 1..=100 conversations",
+        ));
+    }
+    Ok(Request {
+        route: Route::Pm,
+        query: vec![
+            ("limit".to_owned(), window.limit.to_string()),
+            ("offset".to_owned(), window.offset.to_string()),
+        ],
+        subject: Resource::User(String::new()),
+    })
 }
 
 /// The integer an id of the target stands for, or the not-found answer.

@@ -263,12 +263,13 @@ impl Endpoint for GetPm {
     /// runs on the async threads); the encoder then finds every integer in the cache.
     fn before_encode<'a>(
         &'a self,
-        _query: &'a ThreadQuery,
+        query: &'a ThreadQuery,
         page: &'a Page,
     ) -> crate::backend::BoxFuture<'a, Result<(), Error>> {
+        let snippets = query.target == Target::Conversations;
         Box::pin(async move {
             self.ids
-                .prepare(integers_needed(page))
+                .prepare(integers_needed(page, snippets))
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))
         })

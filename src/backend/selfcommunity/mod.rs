@@ -1,0 +1,252 @@
+//! The `selfcommunity` backend: a SelfCommunity server (or a gateway's SelfCommunity face)
+//! as the upstream, through the dialect's client face
+//! ([`crate::dialect::selfcommunity::client`]).
+//!
+//! - [`Upstream`](crate::backend::upstream::Upstream): the HTTP calls, bounded in time and
+//!   size.
+//! - [`plan`]: one canonical query as the `GET /api/v2/pm/` calls that answer it exactly
+//!   (threads by `thread=`, direct conversations by `user=`, groups by `group=`, the
+//!   caller's conversations with no target; windows of at most 100, DRF `next` links
+//!   followed, never guessed), at most `[backend] max_calls_per_request` calls; a filter
+//!   or order the server has no parameter for is answered by walking the conversation and
+//!   filtering here, within the budget; what no calls answer exactly is refused with
+//!   [`Error::Unsupported`].
+//! - [`Credentials`](crate::backend::credentials::Credentials): `mapped` mode's file of each
+//!   user's upstream bearer token.
+//!
+//! Identity: in `passthrough` mode the caller's own bearer token goes upstream, and the
+//! principal is the server's `GET /api/v2/user/me/` ([`MeAuthenticator`]; the gateway
+//! caches it as it caches every authentication); in `mapped` mode the gateway checks
+//! callers against `[auth] directory` and reads the upstream with the caller's own bearer
+//! token from the file. Either way the upstream is read with the caller's authority, never
+//! more.
+//!
+//! Ids: the upstream's integers are the canonical ids in decimal form (the client face's
+//! mapping), and the gateway's id map gives each its own integer back
+//! ([`crate::idmap::IdMap::with_upstream_integers`]), so SelfCommunity callers of the
+//! gateway see the upstream's integers.
+
+mod plan;
+mod walk;
+
+use super::credentials::Credentials;
+use super::proxy::Proxy;
+use super::upstream::{calls_histogram, NoDirectory, Upstream};
+use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
+use crate::auth::Authenticator;
+use crate::canonical::{
+    AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
+};
+use crate::config::{SelfCommunityBackendConfig, UpstreamAuthMode};
+use crate::dialect::selfcommunity::client::{self as face, Answer};
+use crate::dialect::DialectId;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The `selfcommunity` backend.
+pub struct SelfCommunityBackend {
+    upstream: Arc<Upstream>,
+    /// `Some` in mapped mode.
+    credentials: Option<Arc<Credentials>>,
+    /// `Some` with `passthrough = true`: untranslated SelfCommunity routes go there.
+    proxy: Option<Arc<Proxy>>,
+    max_calls: usize,
+    calls: prometheus::Histogram,
+}
+
+/// `GET /api/v2/user/me/` with the caller's bearer token: the gateway's authenticator in
+/// passthrough mode.
+pub struct MeAuthenticator {
+    upstream: Arc<Upstream>,
+}
+
+/// Opens the backend a `[backend] kind = "selfcommunity"` section describes (no call is
+/// made yet: readiness follows the first probe). In mapped mode the credentials file is
+/// read now, and again on SIGHUP.
+pub fn build(cfg: &SelfCommunityBackendConfig) -> Result<Built, String> {
+    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
+    let upstream = Arc::new(Upstream::new(
+        "selfcommunity",
+        &cfg.url,
+        tls.clone(),
+        Duration::from_millis(cfg.timeout_ms),
+        Duration::from_millis(cfg.connect_timeout_ms),
+        cfg.max_idle_connections,
+    )?);
+    let (credentials, auth): (_, Arc<dyn Authenticator>) = match cfg.auth.mode {
+        UpstreamAuthMode::Passthrough => (
+            None,
+            Arc::new(MeAuthenticator {
+                upstream: upstream.clone(),
+            }),
+        ),
+        UpstreamAuthMode::Mapped => {
+            let creds = Arc::new(Credentials::open(std::path::Path::new(
+                &cfg.auth.credentials,
+            ))?);
+            let reload = creds.clone();
+            crate::auth::directory::on_sighup("backend.auth.credentials", move || {
+                reload.reload().map(|_| ())
+            });
+            (Some(creds), Arc::new(NoDirectory))
+        }
+    };
+    let calls = calls_histogram(&upstream.label)?;
+    let proxy = match cfg.passthrough {
+        true => Some(Arc::new(Proxy::new(
+            &cfg.url,
+            tls,
+            DialectId::SelfCommunity,
+            Duration::from_millis(cfg.timeout_ms),
+            Duration::from_millis(cfg.connect_timeout_ms),
+            cfg.max_idle_connections,
+        )?)),
+        false => None,
+    };
+    Ok(Built {
+        backend: Arc::new(SelfCommunityBackend {
+            upstream,
+            credentials,
+            proxy,
+            max_calls: cfg.max_calls_per_request,
+            calls,
+        }),
+        auth,
+    })
+}
+
+impl SelfCommunityBackend {
+    /// The bearer token a query is read with, checked to be the caller's own.
+    ///
+    /// In mapped mode a caller the directory authenticated but who has no usable upstream
+    /// credential (no line, or a Rocket.Chat line) is refused as the platforms refuse an
+    /// authenticated caller who may not read the target (403, or Rocket.Chat's thread
+    /// `Not Allowed`); in passthrough mode an unusable credential is the caller's own: 401.
+    fn credential(&self, query: &ThreadQuery, ctx: &QueryContext) -> Result<Credential, Error> {
+        let warn = |why: &str| {
+            tracing::warn!(backend = %self.upstream.label, user_id = %query.principal.user_id, reason = why, "caller refused");
+        };
+        match &self.credentials {
+            Some(creds) => match creds.of(&query.principal.user_id) {
+                Some(c @ Credential::Bearer { .. }) => Ok(c),
+                Some(Credential::UserToken { .. }) => {
+                    warn("the user's mapped credential is a Rocket.Chat token, which SelfCommunity does not take");
+                    Err(Error::Forbidden(forbidden_target(query)))
+                }
+                None => {
+                    warn("no upstream credential for this user in backend.auth.credentials");
+                    Err(Error::Forbidden(forbidden_target(query)))
+                }
+            },
+            None => match &ctx.credential {
+                Some(c @ Credential::Bearer { .. }) => Ok(c.clone()),
+                Some(Credential::UserToken { .. }) => {
+                    warn("a Rocket.Chat credential cannot pass through to a SelfCommunity upstream");
+                    Err(Error::Unauthenticated(AuthFailure::Invalid))
+                }
+                None => {
+                    warn("no credential in the request context");
+                    Err(Error::Unauthenticated(AuthFailure::Invalid))
+                }
+            },
+        }
+    }
+}
+
+/// What a query names, as the resource a refusal concerns.
+fn forbidden_target(query: &ThreadQuery) -> Resource {
+    match &query.target {
+        Target::Room(id) => Resource::Room(id.clone()),
+        Target::Direct {
+            peer: UserRef::Id(peer) | UserRef::Username(peer),
+        } => Resource::Room(peer.clone()),
+        Target::Group(id) => Resource::Group(id.clone()),
+        Target::Replies(id) => Resource::Message(id.clone()),
+        Target::Conversations => Resource::User(query.principal.user_id.clone()),
+    }
+}
+
+impl Backend for SelfCommunityBackend {
+    fn kind(&self) -> &'static str {
+        "selfcommunity"
+    }
+
+    fn label(&self) -> &str {
+        &self.upstream.label
+    }
+
+    /// What `GET /api/v2/pm/` offers natively (the planner walks for the rest).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            offset_paging: true,
+            totals: true,
+            cursors: false,
+            direct_by_peer: true,
+            replies: false,
+            groups: true,
+        }
+    }
+
+    fn query<'a>(
+        &'a self,
+        query: &'a ThreadQuery,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Page, Error>> {
+        Box::pin(async move {
+            let credential = self.credential(query, ctx)?;
+            let mut planner = plan::Planner::new(&self.upstream, &credential, ctx, self.max_calls)?;
+            let result = planner.answer(query).await;
+            self.calls.observe(planner.calls() as f64);
+            result
+        })
+    }
+
+    fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        Some(self.calls.clone())
+    }
+
+    fn passthrough(&self) -> Option<Arc<Proxy>> {
+        self.proxy.clone()
+    }
+
+    /// `GET /api/v2/user/me/` without a credential: a server that answers it (401 or 200)
+    /// is up.
+    fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let req = face::me();
+            let got = self.upstream.send(&req, &[], ctx).await?;
+            match got.status.as_u16() {
+                200 | 401 => Ok(()),
+                status => Err(face::decode_error(
+                    &req,
+                    &Answer::with_headers(status, &got.headers, &got.body),
+                )),
+            }
+        })
+    }
+}
+
+impl Authenticator for MeAuthenticator {
+    fn authenticate<'a>(
+        &'a self,
+        credential: &'a Credential,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Principal, Error>> {
+        Box::pin(async move {
+            let Ok((name, value)) = face::auth_header(credential) else {
+                tracing::info!(
+                    backend = %self.upstream.label,
+                    "caller refused: a Rocket.Chat credential cannot pass through to a SelfCommunity upstream (it takes bearer tokens)"
+                );
+                return Err(Error::Unauthenticated(AuthFailure::Invalid));
+            };
+            let req = face::me();
+            let got = self
+                .upstream
+                .send(&req, &[(name, value.as_str())], ctx)
+                .await?;
+            let ans = Answer::with_headers(got.status.as_u16(), &got.headers, &got.body);
+            face::decode_me(&req, &ans)
+        })
+    }
+}

@@ -1,0 +1,212 @@
+//! Queries `GET /api/v2/pm/` cannot select itself, answered exactly by walking: every
+//! message of the conversation, newest first through the server's `next` links (within the
+//! call budget), then the query's filter, order, total and slice applied here.
+//!
+//! Walkable: a conversation (thread, direct conversation by peer id, group) read as a
+//! member, for messages (no edit records) without deleted ones (which SelfCommunity never
+//! returns) and without unreads or update-time bounds (which it carries no data for). The
+//! rest is refused with what the client face named.
+
+use super::plan::{Planner, Want};
+use crate::canonical::{
+    Access, Error, Filter, KindFilter, MessageStatus, Order, Page, Slice, Target, ThreadQuery,
+    UserRef,
+};
+use crate::dialect::selfcommunity::client::{self as face, Unanswerable, Window, MAX_LIMIT};
+
+/// The newest-first query of every message of `query`'s conversation, or the refusal
+/// (`what`: why the client face could not send `query` itself).
+pub(super) fn base_query(query: &ThreadQuery, what: &str) -> Result<ThreadQuery, Error> {
+    let refuse = |why: &str| Err(Error::Unsupported(why.to_owned()));
+    let f = &query.filter;
+    match &query.target {
+        Target::Room(_) | Target::Group(_) | Target::Direct { peer: UserRef::Id(_) } => {}
+        _ => return refuse(what),
+    }
+    if query.access != Access::Member || query.require_kind.is_some() || query.unreads.is_some()
+    {
+        return refuse(what);
+    }
+    if f.kind != KindFilter::Messages {
+        return refuse("edit records");
+    }
+    if f.include_deleted {
+        return refuse("deleted messages (SelfCommunity never returns them)");
+    }
+    if f.updated_after.is_some() || f.updated_before.is_some() {
+        return refuse("bounds on update times");
+    }
+    let mut base = ThreadQuery::new(query.principal.clone(), query.target.clone());
+    base.filter = Filter {
+        include_hidden: true,
+        include_replies: true,
+        ..Filter::default()
+    };
+    base.order = Order::Descending;
+    base.slice = Slice::Offset {
+        offset: 0,
+        limit: None,
+    };
+    Ok(base)
+}
+
+/// Every message of `base`, then `query`'s filter, order and slice.
+pub(super) async fn walked(
+    planner: &mut Planner<'_>,
+    query: &ThreadQuery,
+    base: &ThreadQuery,
+    want: Want,
+) -> Result<Page, Error> {
+    let first = Window {
+        offset: 0,
+        limit: MAX_LIMIT,
+    };
+    let req = match face::pm(base, first) {
+        Ok(req) => req,
+        Err(Unanswerable::Answer(e)) => return Err(e),
+        Err(other) => return Err(Error::Internal(other.to_string())),
+    };
+    let everything = Want {
+        offset: 0,
+        limit: None,
+    };
+    let all = planner
+        .windowed(base, everything, req, face::decode_page)
+        .await?;
+    let mut kept = filtered(all.messages, &query.filter);
+    if query.order == Order::Ascending {
+        kept.reverse();
+    }
+    let total = kept.len() as u64;
+    let skip = usize::try_from(want.offset).unwrap_or(usize::MAX);
+    let take = want.limit.map_or(usize::MAX, |l| l as usize);
+    Ok(Page {
+        messages: kept.into_iter().skip(skip).take(take).collect(),
+        total: query.want_total.then_some(total),
+        unreads: None,
+        conversations: Vec::new(),
+    })
+}
+
+/// The messages of `newest_first` (a whole conversation, newest first) that `f` admits,
+/// in the same order. A message bound naming no message of the conversation admits none.
+fn filtered(
+    newest_first: Vec<crate::canonical::Message>,
+    f: &Filter,
+) -> Vec<crate::canonical::Message> {
+    let position = |id: &str| newest_first.iter().position(|m| m.id == id);
+    // Positions count from the newest (0): "before" a message is a larger position.
+    let mut range = 0..newest_first.len();
+    if let Some(b) = &f.before_message {
+        match position(&b.id) {
+            Some(i) => range.start = if b.inclusive { i } else { i + 1 },
+            None => return Vec::new(),
+        }
+    }
+    if let Some(a) = &f.after_message {
+        match position(&a.id) {
+            Some(i) => range.end = range.end.min(if a.inclusive { i + 1 } else { i }),
+            None => return Vec::new(),
+        }
+    }
+    newest_first
+        .into_iter()
+        .enumerate()
+        .filter(|(i, m)| {
+            range.contains(i)
+                && (f.include_hidden || m.status != MessageStatus::Hidden)
+                && m.status != MessageStatus::Deleted
+                && f.created_after.is_none_or(|b| b.admits_after(m.created_usec))
+                && f.created_before.is_none_or(|b| {
+                    if b.inclusive {
+                        m.created_usec <= b.usec
+                    } else {
+                        m.created_usec < b.usec
+                    }
+                })
+        })
+        .map(|(_, m)| m)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical::{IdBound, Message, TimeBound, User};
+
+    fn conversation() -> Vec<Message> {
+        let u = User {
+            id: "1".into(),
+            username: "a".into(),
+            name: None,
+            avatar_url: None,
+        };
+        // Newest first: ids 5..1, created 50..10; 3 is hidden.
+        (1..=5)
+            .rev()
+            .map(|n| Message {
+                status: if n == 3 {
+                    MessageStatus::Hidden
+                } else {
+                    MessageStatus::Visible
+                },
+                ..Message::new(&n.to_string(), "9", u.clone(), n * 10)
+            })
+            .collect()
+    }
+
+    fn ids(f: &Filter) -> Vec<String> {
+        filtered(conversation(), f)
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    }
+
+    #[test]
+    fn the_filter_is_the_canonical_one() {
+        let all = Filter {
+            include_hidden: true,
+            ..Filter::default()
+        };
+        assert_eq!(ids(&all), ["5", "4", "3", "2", "1"]);
+        assert_eq!(ids(&Filter::default()), ["5", "4", "2", "1"]);
+        let times = Filter {
+            created_after: Some(TimeBound::exclusive(10)),
+            created_before: Some(TimeBound::inclusive(40)),
+            ..all.clone()
+        };
+        assert_eq!(ids(&times), ["4", "3", "2"]);
+        let bounds = Filter {
+            before_message: Some(IdBound {
+                id: "5".into(),
+                inclusive: false,
+            }),
+            after_message: Some(IdBound {
+                id: "2".into(),
+                inclusive: false,
+            }),
+            ..all.clone()
+        };
+        assert_eq!(ids(&bounds), ["4", "3"]);
+        let inclusive = Filter {
+            before_message: Some(IdBound {
+                id: "4".into(),
+                inclusive: true,
+            }),
+            after_message: Some(IdBound {
+                id: "2".into(),
+                inclusive: true,
+            }),
+            ..Filter::default()
+        };
+        assert_eq!(ids(&inclusive), ["4", "2"]);
+        let elsewhere = Filter {
+            before_message: Some(IdBound {
+                id: "77".into(),
+                inclusive: false,
+            }),
+            ..all
+        };
+        assert!(ids(&elsewhere).is_empty());
+    }
+}
