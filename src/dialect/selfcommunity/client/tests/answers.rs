@@ -25,7 +25,15 @@ fn a_group_thread() {
     assert_eq!(first.group_id.as_deref(), Some("1"));
     assert_eq!(first.recipient, None);
     assert_eq!(first.created_usec, 1_771_317_624_147_519);
-    assert!(first.extra.is_empty());
+    // What the canonical model has no field for: the sender's rest and the group's name.
+    let sc = first.extra_for("selfcommunity").expect("remainders");
+    assert_eq!(
+        sc.keys().collect::<Vec<_>>(),
+        ["sender", "group"],
+        "{sc:?}"
+    );
+    assert_eq!(sc["sender"]["ext_id"], "2vs9gdu89HRJqmvaa");
+    assert_eq!(sc["group"], serde_json::json!({"name": "hardware-team"}));
     assert!(page.page.messages.iter().any(|m| !m.attachments.is_empty()));
     assert!(page
         .page
@@ -81,7 +89,7 @@ fn html_messages_and_verbatim_keys() {
     assert_eq!(m.attachments[0].size, Some(12));
     assert_eq!(
         serde_json::to_string(&m.extra).unwrap(),
-        r#"{"selfcommunity":{"flagged":true,"seen":[1]}}"#
+        r#"{"selfcommunity":{"flagged":true,"seen":[1],"sender":{"ext_id":null}}}"#
     );
 }
 
@@ -190,4 +198,29 @@ fn bounds() {
         panic!("over the bound")
     };
     assert!(why.contains("over the bound"), "{why}");
+}
+
+#[test]
+fn snippets_are_each_conversations_latest_message() {
+    let req = snippets(Window {
+        offset: 0,
+        limit: 20,
+    })
+    .unwrap();
+    assert_eq!(req.path_and_query(), "/api/v2/pm/?limit=20&offset=0");
+    let page = decode_snippets(&req, &Answer::new(200, &golden("snippets_priya"))).unwrap();
+    assert_eq!(page.count, 2);
+    assert_eq!(page.page.messages.len(), 2);
+    assert_eq!(page.page.conversations.len(), 2);
+    let m = &page.page.messages[0];
+    assert_eq!((m.id.as_str(), m.room_id.as_str()), ("", "502"));
+    assert!(m.text.starts_with("Reminder: 2.4.2"), "{}", m.text);
+    assert_eq!(page.page.conversations[0].first_usec, 1_771_317_624_147_519);
+    assert!(!page.page.conversations[0].unread);
+    let bad = br#"{"count":1,"next":null,"previous":null,"results":[{"id":1,"headline":"h","sender":{"id":1,"username":"u"},"receiver":null,"created_at":"2021-05-28T09:34:00Z","last_message_at":"2021-05-28T09:34:00Z","thread_status":"maybe"}]}"#;
+    let err = decode_snippets(&req, &Answer::new(200, bad)).unwrap_err();
+    assert!(
+        matches!(&err, Error::BadBackendAnswer(w) if w.contains("results[0].thread_status")),
+        "{err:?}"
+    );
 }

@@ -78,11 +78,27 @@ fn carried(ids: &IdMap, m: &Message) -> Message {
             m.created_usec,
         )
     };
-    if let Some(sc) = m.extra_for(EXTRA).filter(|sc| !sc.is_empty()) {
-        out.extra
-            .insert(EXTRA.to_owned(), Value::Object(sc.clone()));
+    let mut sc = m.extra_for(EXTRA).cloned().unwrap_or_default();
+    // The gateway's own users and group, as the upstream sent them: what the server face
+    // writes beyond the canonical fields comes back as their remainders.
+    sc.insert("sender".into(), user_rest(&m.author.id));
+    if let (Some(r), None) = (&m.recipient, &m.group_id) {
+        sc.insert("receiver".into(), user_rest(&r.id));
     }
+    if let Some(g) = &m.group_id {
+        sc.insert("group".into(), serde_json::json!({ "name": g }));
+    }
+    out.extra.insert(EXTRA.to_owned(), Value::Object(sc));
     out
+}
+
+/// What the server face writes of a user after `avatar`: `ext_id` and the defaults.
+fn user_rest(id: &str) -> Value {
+    serde_json::json!({
+        "ext_id": id, "date_joined": null, "bio": "", "location": "", "description": "",
+        "gender": "Unspecified", "website": "", "tags": [], "reputation": 0,
+        "community_badge": false, "deleted": false,
+    })
 }
 
 /// The endpoint of the server face, rendering in `offset`, with its id map.
@@ -164,9 +180,9 @@ proptest! {
     }
 
     /// Decoding is a fixed point: a decoded page, encoded again through an id map that is the
-    /// identity on its ids (what a map pinned to the upstream's integers does), decodes to
-    /// itself, and encodes to the same bytes once more. (The first encoding differs where
-    /// the gateway writes canonical strings: `ext_id`, a group's `name`.)
+    /// identity on its ids (what a map with the upstream's integers does), decodes to
+    /// itself, and encodes to the same bytes once more (users and groups with the
+    /// remainders the upstream sent: `ext_id`, a group's `name`).
     #[test]
     fn decoded_pages_are_a_fixed_point(page in page(), tz in utc_offset()) {
         let (ep, _) = endpoint(tz);
