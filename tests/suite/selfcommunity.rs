@@ -1,8 +1,11 @@
 //! SelfCommunity `GET /api/v2/pm/` over real HTTP against the demo data (spec:
-//! selfcommunity.md): exact bodies, paging, links, errors.
+//! selfcommunity.md): exact bodies, paging, links, errors. `matrix_sc!` tests run a third
+//! time through a gateway whose backend is `selfcommunity` with gateway A as its upstream:
+//! the same goldens, byte for byte.
 
 use crate::common;
 use crate::matrix;
+use crate::matrix_sc;
 
 use common::{golden, send, Answer, Gw};
 
@@ -61,7 +64,7 @@ async fn golden_group_thread_with_html_files_hidden_message() {
     assert_eq!(g.status, 200, "{}", g.body);
     assert_eq!(ids(&g), ids(&a));
 }
-matrix!(golden_group_thread_with_html_files_hidden_message);
+matrix_sc!(golden_group_thread_with_html_files_hidden_message);
 
 async fn golden_direct_by_user_in_utc_offset() {
     let gw = Gw::start(|c| {
@@ -82,7 +85,7 @@ async fn golden_direct_by_user_in_utc_offset() {
     assert_eq!(a.json()["count"], 11);
     golden("selfcommunity/user_dana_offset_2.json", &a.body);
 }
-matrix!(golden_direct_by_user_in_utc_offset);
+matrix_sc!(golden_direct_by_user_in_utc_offset);
 
 // ---- slicing and paging -------------------------------------------------------------------
 
@@ -131,7 +134,7 @@ async fn newest_first_slices_each_page_ascending() {
         (200, Some(0))
     );
 }
-matrix!(newest_first_slices_each_page_ascending);
+matrix_sc!(newest_first_slices_each_page_ascending);
 
 async fn paging_values_never_fail_and_undefined_is_absent() {
     let gw = Gw::start(|_| {}).await;
@@ -167,7 +170,7 @@ async fn paging_values_never_fail_and_undefined_is_absent() {
         );
     }
 }
-matrix!(paging_values_never_fail_and_undefined_is_absent);
+matrix_sc!(paging_values_never_fail_and_undefined_is_absent);
 
 async fn links_follow_trusted_forwarded_headers_only() {
     let trusted = Gw::start(|c| {
@@ -195,7 +198,7 @@ async fn links_follow_trusted_forwarded_headers_only() {
         assert_eq!(link(gw, &a, "next").as_deref(), Some(expected));
     }
 }
-matrix!(links_follow_trusted_forwarded_headers_only);
+matrix_sc!(links_follow_trusted_forwarded_headers_only);
 
 // ---- errors -------------------------------------------------------------------------------
 
@@ -212,7 +215,7 @@ async fn redirect_before_authentication_keeps_the_query() {
     let a = send(gw.http.post(gw.url("/api/v2/pm"))).await;
     assert_eq!((a.status, a.header("location")), (301, Some("/api/v2/pm/")));
 }
-matrix!(redirect_before_authentication_keeps_the_query);
+matrix_sc!(redirect_before_authentication_keeps_the_query);
 
 async fn authentication_errors() {
     let gw = Gw::start(|_| {}).await;
@@ -246,7 +249,7 @@ async fn authentication_errors() {
     .await;
     assert_eq!(a.status, 200);
 }
-matrix!(authentication_errors);
+matrix_sc!(authentication_errors);
 
 async fn error_rows_over_http() {
     let gw = Gw::start(|_| {}).await;
@@ -285,7 +288,7 @@ async fn error_rows_over_http() {
     assert_sc_headers(&a);
     golden("selfcommunity/error_405.json", &a.body);
 }
-matrix!(error_rows_over_http);
+matrix_sc!(error_rows_over_http);
 
 // ---- snippets -----------------------------------------------------------------------------
 
@@ -327,7 +330,7 @@ async fn snippets_newest_conversation_first() {
         "https://community.example.com/api/v2/pm/?before_message=1&limit=1&thread=undefined"
     );
 }
-matrix!(snippets_newest_conversation_first);
+matrix_sc!(snippets_newest_conversation_first);
 
 async fn upstream_timeout_is_504() {
     let gw = Gw::start(|c| {
@@ -339,7 +342,7 @@ async fn upstream_timeout_is_504() {
     assert_eq!(a.status, 504, "{}", a.body);
     golden("selfcommunity/error_504.json", &a.body);
 }
-matrix!(upstream_timeout_is_504);
+matrix_sc!(upstream_timeout_is_504);
 
 async fn head_is_get_without_body() {
     let gw = Gw::start(|_| {}).await;
@@ -352,7 +355,7 @@ async fn head_is_get_without_body() {
     assert_eq!(a.status, 200);
     assert_eq!(a.body, "");
 }
-matrix!(head_is_get_without_body);
+matrix_sc!(head_is_get_without_body);
 
 async fn upstream_unavailable_is_503() {
     let gw = Gw::unavailable(|_| {}).await;
@@ -361,7 +364,7 @@ async fn upstream_unavailable_is_503() {
     assert_sc_headers(&a);
     golden("selfcommunity/error_503.json", &a.body);
 }
-matrix!(upstream_unavailable_is_503);
+matrix_sc!(upstream_unavailable_is_503);
 
 // ---- throttling (`[selfcommunity.rate_limit]`) --------------------------------------------
 
@@ -404,7 +407,7 @@ async fn the_call_past_the_user_throttle_is_429_with_retry_after() {
     let a = as_user(&gw, PRIYA, "thread=503&limit=1").await;
     assert_eq!(a.status, 200);
 }
-matrix!(the_call_past_the_user_throttle_is_429_with_retry_after);
+matrix_sc!(the_call_past_the_user_throttle_is_429_with_retry_after);
 
 async fn no_throttle_unless_configured() {
     let gw = Gw::default().await;

@@ -148,6 +148,17 @@ impl Gw {
                     .expect("gateway starts");
                 return Gw::around(running);
             }
+            Topology::SelfCommunity => {
+                let gone = std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|l| l.local_addr())
+                    .expect("a free port");
+                use_selfcommunity(&mut config, &format!("http://{gone}"));
+                let parts = selfcommunity_parts(&config).await;
+                let running = threadgate::server::start_with(config, parts)
+                    .await
+                    .expect("gateway starts");
+                return Gw::around(running);
+            }
         };
         let running = threadgate::server::start_with(config, parts)
             .await

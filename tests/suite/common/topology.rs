@@ -10,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 use threadgate::backend::embedded::EmbeddedBackend;
 use threadgate::backend::Built;
 use threadgate::config::{BackendConfig, Config, HttpBackendConfig, RocketChatBackendConfig};
+use threadgate::config::SelfCommunityBackendConfig;
 use threadgate::server::Parts;
 
 /// Where a gateway under test finds its messages.
@@ -22,6 +23,9 @@ pub enum Topology {
     /// The demo store in gateway A; the gateway under test has `[backend] kind =
     /// "rocketchat"` with A as its upstream, and passes the caller's credential through.
     RocketChat,
+    /// The demo store in gateway A; the gateway under test has `[backend] kind =
+    /// "selfcommunity"` with A as its upstream, and passes the caller's bearer token through.
+    SelfCommunity,
 }
 
 tokio::task_local! {
@@ -82,6 +86,30 @@ macro_rules! matrix_rc {
     };
 }
 
+/// Runs the async test function `$name` in both topologies and through a gateway whose
+/// upstream is a SelfCommunity server (another gateway): `$name::selfcommunity`.
+#[macro_export]
+macro_rules! matrix_sc {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                $crate::common::Topology::Embedded.run(super::$name()).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn http() {
+                $crate::common::Topology::Http.run(super::$name()).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn selfcommunity() {
+                $crate::common::Topology::SelfCommunity
+                    .run(super::$name())
+                    .await
+            }
+        }
+    };
+}
+
 /// Gateway A: the demo store behind a whole gateway (default config), on a runtime of its
 /// own for the whole test binary; returns its API address.
 pub fn demo_gateway() -> SocketAddr {
@@ -115,6 +143,32 @@ pub fn use_rocketchat(config: &mut Config, url: &str) {
         max_calls_per_request: 100,
         ..RocketChatBackendConfig::default()
     });
+}
+
+/// Points `config` at the SelfCommunity server at `url` (passthrough credentials), with an
+/// id map of its own in memory (the upstream's integers are the ids).
+pub fn use_selfcommunity(config: &mut Config, url: &str) {
+    config.backend = BackendConfig::SelfCommunity(SelfCommunityBackendConfig {
+        url: url.to_owned(),
+        ..SelfCommunityBackendConfig::default()
+    });
+    config.idmap.path = Some(":memory:".into());
+}
+
+/// The parts a gateway builds for a `selfcommunity` `[backend]` and `[auth]`: its own id map
+/// (the upstream's integers), as `threadgate serve` opens it.
+pub async fn selfcommunity_parts(config: &Config) -> Parts {
+    let built = threadgate::backend::build(&config.backend)
+        .await
+        .and_then(|built| threadgate::backend::with_directory(built, &config.auth))
+        .expect("selfcommunity backend builds");
+    Parts {
+        backend: built.backend,
+        auth: built.auth,
+        ids: threadgate::server::open_idmap(config)
+            .await
+            .expect("id map opens"),
+    }
 }
 
 /// The shared demo store served by one `threadgate backend` for the whole test binary, on a
@@ -178,6 +232,10 @@ pub async fn parts_for(config: &mut Config) -> Parts {
         Topology::RocketChat => {
             use_rocketchat(config, &format!("http://{}", demo_gateway()));
             http_parts(config).await
+        }
+        Topology::SelfCommunity => {
+            use_selfcommunity(config, &format!("http://{}", demo_gateway()));
+            selfcommunity_parts(config).await
         }
     }
 }
