@@ -26,6 +26,7 @@ mod rocketchat_thread;
 mod rocketchat_upstream;
 mod selfcommunity;
 mod selfcommunity_client;
+mod selfcommunity_upstream;
 mod service;
 mod shadow;
 mod shutdown;

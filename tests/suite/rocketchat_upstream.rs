@@ -327,7 +327,7 @@ async fn stand_in(fault: Fault) -> SocketAddr {
     addr
 }
 
-const UNAVAILABLE: [(u16, &str); 3] = [
+pub(crate) const UNAVAILABLE: [(u16, &str); 3] = [
     (
         502,
         r#"{"success":false,"error":"Upstream unavailable [error-upstream-unavailable]","errorType":"error-upstream-unavailable"}"#,
@@ -341,7 +341,7 @@ const UNAVAILABLE: [(u16, &str); 3] = [
         r#"{"error":"Bad Gateway","error_code":502,"error_description":"Upstream unavailable"}"#,
     ),
 ];
-const TIMEOUT: [(u16, &str); 3] = [
+pub(crate) const TIMEOUT: [(u16, &str); 3] = [
     (
         504,
         r#"{"success":false,"error":"Upstream timed out [error-upstream-timeout]","errorType":"error-upstream-timeout"}"#,

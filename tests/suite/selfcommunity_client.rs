@@ -5,7 +5,7 @@
 //! `target/` on first run).
 
 use crate::common;
-use crate::matrix;
+use crate::matrix_sc;
 
 use common::{demo_ids, root, store_query, Gw};
 use std::path::{Path, PathBuf};
@@ -180,4 +180,4 @@ async fn official_js_client_pages_threads_like_the_web_ui() {
     assert_eq!(result["snippets"]["count"], 2, "{result}");
     assert_eq!(result["snippets"]["results"], 2, "{result}");
 }
-matrix!(official_js_client_pages_threads_like_the_web_ui);
+matrix_sc!(official_js_client_pages_threads_like_the_web_ui);

@@ -12,6 +12,9 @@
 //!   hidden messages, an exclusive lower or inclusive upper message bound): the whole
 //!   conversation is walked through its `next` links ([`super::walk`]), then filtered,
 //!   ordered, counted and sliced here.
+//! - Thread replies: a SelfCommunity conversation is flat, and the server does not say
+//!   which messages were replies elsewhere (a gateway's SelfCommunity face includes them),
+//!   so every message counts as one of the conversation, whatever `include_replies` says.
 //! - Every call counts against `max_calls_per_request`; past it the query is refused with
 //!   [`Error::Unsupported`] (never a shorter page). So is what SelfCommunity cannot say
 //!   at all (deleted messages, edit records, replies, company-admin access, a room of a
