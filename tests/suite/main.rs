@@ -27,6 +27,7 @@ mod rocketchat_upstream;
 mod selfcommunity;
 mod selfcommunity_client;
 mod selfcommunity_upstream;
+mod selfcommunity_upstream_faults;
 mod service;
 mod shadow;
 mod shutdown;
