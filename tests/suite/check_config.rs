@@ -170,11 +170,6 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\ntoken_file = \"x\"\n",
             "is a key of kind \"http\", not of kind \"rocketchat\"",
         ),
-        // The SelfCommunity and Quip upstreams are not built yet.
-        (
-            "[backend]\nkind = \"selfcommunity\"\nurl = \"http://community.example.com\"\n",
-            "key `backend.kind`: unknown backend kind \"selfcommunity\", expected one of \"embedded\", \"http\", \"rocketchat\"",
-        ),
         (
             "[backend]\nkind = \"quip\"\nurl = \"http://platform.quip.example.com\"\n",
             "key `backend.kind`: unknown backend kind \"quip\"",
@@ -201,4 +196,85 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("max_calls_per_request = 20"), "{stdout}");
+}
+
+#[test]
+fn selfcommunity_backend_sections_are_checked_key_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let sc = "[backend]\nkind = \"selfcommunity\"\n";
+    let url = "url = \"http://community.example.com\"\n";
+    let cases = [
+        (
+            format!("{sc}url = \"ftp://community.example.com\"\n"),
+            "key `backend.url`: must be an absolute http(s) URL",
+        ),
+        (
+            format!("{sc}url = \"http://u:p@community.example.com\"\n"),
+            "key `backend.url`: must not carry credentials",
+        ),
+        (
+            format!("{sc}{url}timeout_ms = 0\n"),
+            "key `backend.timeout_ms`: timeout_ms and connect_timeout_ms must be at least 1",
+        ),
+        (
+            format!("{sc}{url}max_calls_per_request = 1001\n"),
+            "key `backend.max_calls_per_request`: must be between 1 and 1000",
+        ),
+        (
+            format!("{sc}{url}passthrough = true\n[backend.auth]\nmode = \"mapped\"\ncredentials = \"c.jsonl\"\n"),
+            "key `backend.passthrough`: needs backend.auth.mode = \"passthrough\"",
+        ),
+        (
+            format!("{sc}{url}[backend.auth]\nmode = \"mapped\"\n"),
+            "key `backend.auth.credentials`: is required in mode \"mapped\"",
+        ),
+        (
+            format!("{sc}{url}[backend.auth]\ncredentials = \"c.jsonl\"\n"),
+            "key `backend.auth.credentials`: is read in mode \"mapped\" only",
+        ),
+        (
+            format!("{sc}{url}[backend.auth]\nmode = \"mapped\"\ncredentials = \"c.jsonl\"\n"),
+            "key `auth.directory`: is required",
+        ),
+        (
+            format!("{sc}{url}max_answer_bytes = 5000\n"),
+            "key `backend.max_answer_bytes`: is a key of kind \"http\", not of kind \"selfcommunity\"",
+        ),
+        (
+            format!("{sc}{url}seed = \"config/demo\"\n"),
+            "key `backend.seed`: is a key of kind \"embedded\", not of kind \"selfcommunity\"",
+        ),
+        // The upstream's integers are the ids: no pins.
+        (
+            format!("{sc}{url}[idmap]\npins = \"config/demo\"\n"),
+            "key `idmap.pins`: must be unset with backend kind \"selfcommunity\"",
+        ),
+        (
+            "[backend]\nkind = \"mattermost\"\n".to_owned(),
+            "key `backend.kind`: unknown backend kind \"mattermost\", expected one of \"embedded\", \"http\", \"rocketchat\", \"selfcommunity\"",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let path = write(dir.path(), &format!("sc{i}.toml"), text);
+        let out = check_config(&path, &[]);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+        assert!(stderr.contains(want), "{text}: {stderr}");
+    }
+    let path = write(
+        dir.path(),
+        "ok.toml",
+        &format!("{sc}{url}passthrough = true\n[idmap]\npath = \"data/sc-idmap.sqlite\"\n"),
+    );
+    let out = check_config(&path, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("kind = \"selfcommunity\""), "{stdout}");
+    assert!(stdout.contains("max_calls_per_request = 20"), "{stdout}");
+    assert!(stdout.contains("passthrough = true"), "{stdout}");
 }
