@@ -285,6 +285,43 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
     let got = ask(&b, "/api/v1/me", &RC_ANA).await;
     let want = ask_a("/api/v1/me", &RC_ANA).await;
     assert_eq!((got.status, got.body.as_str()), (200, want.body.as_str()));
+    // Each history walked the 2,286 messages: 23 calls of 100; the refusals took none.
+    let label = format!(
+        "backend=\"selfcommunity:127.0.0.1:{}\"",
+        demo_gateway().port()
+    );
+    let metrics = calls_histogram(&b).await;
+    for line in [
+        format!("threadgate_upstream_calls_per_request_count{{{label}}} 5"),
+        format!("threadgate_upstream_calls_per_request_sum{{{label}}} 69"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"0\"}} 2"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 2"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"50\"}} 5"),
+    ] {
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_that_numbered_another_backend_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("idmap.sqlite").display().to_string();
+    // A map filled from the demo pins, as a gateway over the store starts one.
+    let sources = threadgate::idmap::Sources {
+        legacy_store: None,
+        pins: Some(crate::common::root().join("config/demo")),
+    };
+    drop(threadgate::idmap::IdMap::open_path(&path, &sources).expect("opens"));
+    let mut config = test_config();
+    use_selfcommunity(&mut config, &format!("http://{}", demo_gateway()));
+    config.idmap.path = Some(path);
+    let err = threadgate::server::start(config)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(err.contains("id map"), "{err}");
+    assert!(err.contains("needs a map of its own"), "{err}");
 }
 
 // ---- Quip callers (passthrough: their bearer token goes upstream) -------------------------
