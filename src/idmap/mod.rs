@@ -281,7 +281,11 @@ impl IdMap {
                 let max: Option<i64> = tx
                     .prepare_cached(MAX_INT_ID)?
                     .query_row([kind.as_str()], |r| r.get(0))?;
-                let floor = if self.upstream_integers { OWN_FROM - 1 } else { 0 };
+                let floor = if self.upstream_integers {
+                    OWN_FROM - 1
+                } else {
+                    0
+                };
                 let next = max.unwrap_or(0).max(floor) + 1;
                 if next >= LIMIT {
                     return Err(IdMapError::Exhausted(kind.as_str()));
@@ -374,12 +378,18 @@ mod tests {
 
     #[test]
     fn upstream_integers_are_their_own_and_others_land_past_them() {
-        let map = IdMap::in_memory().unwrap().with_upstream_integers().unwrap();
+        let map = IdMap::in_memory()
+            .unwrap()
+            .with_upstream_integers()
+            .unwrap();
         assert_eq!(map.int_of(Kind::Room, "502").unwrap(), 502);
         assert_eq!(map.id_of(Kind::Room, 502).unwrap().as_deref(), Some("502"));
         assert_eq!(map.id_of(Kind::User, 7).unwrap().as_deref(), Some("7"));
         // Not the canonical decimal form, zero, or past the range: an integer of its own.
-        assert_eq!(map.int_of(Kind::User, "AJ2tqXDhYkEoaXoBc").unwrap(), OWN_FROM);
+        assert_eq!(
+            map.int_of(Kind::User, "AJ2tqXDhYkEoaXoBc").unwrap(),
+            OWN_FROM
+        );
         assert_eq!(map.int_of(Kind::User, "007").unwrap(), OWN_FROM + 1);
         assert_eq!(map.int_of(Kind::User, "0").unwrap(), OWN_FROM + 2);
         let past = OWN_FROM.to_string();
@@ -390,11 +400,14 @@ mod tests {
         );
         assert_eq!(map.id_of(Kind::User, OWN_FROM + 3).unwrap(), Some(past));
         assert_eq!(map.id_of(Kind::User, OWN_FROM + 9).unwrap(), None);
-        assert_eq!(map.int_of(Kind::User, "AJ2tqXDhYkEoaXoBc").unwrap(), OWN_FROM);
+        assert_eq!(
+            map.int_of(Kind::User, "AJ2tqXDhYkEoaXoBc").unwrap(),
+            OWN_FROM
+        );
         // A map that handed out small integers for another backend is refused.
         let used = IdMap::in_memory().unwrap();
         used.int_of(Kind::User, "someone").unwrap();
-        let err = used.with_upstream_integers().err().expect("refused");
+        let err = used.with_upstream_integers().expect_err("refused");
         assert!(err.to_string().contains("user integer 1"), "{err}");
     }
 

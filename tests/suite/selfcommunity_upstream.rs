@@ -6,8 +6,7 @@
 //! page takes. Faults of the upstream: `selfcommunity_upstream_faults`.
 
 use crate::common::{
-    demo_gateway, demo_ids, selfcommunity_parts, send, test_config, use_selfcommunity, Answer,
-    Gw,
+    demo_gateway, demo_ids, selfcommunity_parts, send, test_config, use_selfcommunity, Answer, Gw,
 };
 use crate::rocketchat_upstream::{is_refusal, RC_ANA, SC_ANA, SC_KENJI};
 use serde_json::Value;
@@ -203,7 +202,12 @@ async fn mapped_selfcommunity_callers_read_with_their_own_token() {
     let a = ask(&b, "/api/v2/pm/?thread=503", &[(k, &v)]).await;
     assert_eq!((a.status, a.body.as_str()), (403, forbidden));
     // A wrong token is 401 (the directory's), before any of that.
-    let a = ask(&b, "/api/v2/pm/?thread=501", &[("Authorization", "Bearer no")]).await;
+    let a = ask(
+        &b,
+        "/api/v2/pm/?thread=501",
+        &[("Authorization", "Bearer no")],
+    )
+    .await;
     assert_eq!(a.status, 401, "{}", a.body);
 }
 
@@ -253,12 +257,19 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
         )
         .await;
         let got = ask(&b, &format!("/api/v1/dm.history?{b_query}"), &RC_ANA).await;
-        assert_eq!((got.status, want.status), (200, 200), "{b_query}: {}", got.body);
+        assert_eq!(
+            (got.status, want.status),
+            (200, 200),
+            "{b_query}: {}",
+            got.body
+        );
         assert!(!rc_messages(&want).is_empty(), "{a_query}");
         assert_eq!(rc_messages(&got), rc_messages(&want), "{b_query}");
         let first = &got.json()["messages"][0];
         assert!(
-            first["_id"].as_str().is_some_and(|id| id.parse::<u64>().is_ok()),
+            first["_id"]
+                .as_str()
+                .is_some_and(|id| id.parse::<u64>().is_ok()),
             "{first}"
         );
         for key in ["count", "offset", "total", "success"] {
@@ -267,7 +278,10 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
     }
     // What SelfCommunity cannot say: a thread's replies, a room's kind.
     let refusals = [
-        ("/api/v1/chat.getThreadMessages?tmid=1002", "a thread's replies"),
+        (
+            "/api/v1/chat.getThreadMessages?tmid=1002",
+            "a thread's replies",
+        ),
         ("/api/v1/rooms.info?roomId=501", "a room of a required kind"),
     ];
     for (path, what) in refusals {
@@ -342,13 +356,20 @@ async fn quip_callers_get_the_same_messages_with_the_upstreams_ids() {
     let b = gateway_b(format!("http://{}", demo_gateway()), None, budget(100)).await;
     let [(k, v)] = bearer(PRIYA);
     let room = a_id(Kind::Room, 503);
-    let all = ask_a(&format!("/1/messages/{room}"), &[(k, &v)]).await.json();
+    let all = ask_a(&format!("/1/messages/{room}"), &[(k, &v)])
+        .await
+        .json();
     let third = all[2]["created_usec"].as_i64().expect("a third message");
     let bounded = format!("?count=2&max_created_usec={third}");
     for query in ["", "?count=3", bounded.as_str()] {
         let want = ask_a(&format!("/1/messages/{room}{query}"), &[(k, &v)]).await;
         let got = ask(&b, &format!("/1/messages/503{query}"), &[(k, &v)]).await;
-        assert_eq!((got.status, want.status), (200, 200), "{query}: {}", got.body);
+        assert_eq!(
+            (got.status, want.status),
+            (200, 200),
+            "{query}: {}",
+            got.body
+        );
         let (got, want) = (got.json(), want.json());
         let (got, want) = (got.as_array().unwrap(), want.as_array().unwrap());
         assert_eq!(got.len(), want.len(), "{query}");

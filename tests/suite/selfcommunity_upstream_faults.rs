@@ -89,8 +89,7 @@ async fn stand_in(fault: Fault) -> SocketAddr {
                     if req.uri().path() != "/api/v2/user/me/" {
                         return Ok::<_, Infallible>(misbehave(fault).await);
                     }
-                    let mut out =
-                        reqwest::Client::new().get(format!("http://{a}/api/v2/user/me/"));
+                    let mut out = reqwest::Client::new().get(format!("http://{a}/api/v2/user/me/"));
                     if let Some(v) = req.headers().get("authorization") {
                         out = out.header("authorization", v.as_bytes());
                     }

@@ -138,17 +138,19 @@ impl SelfCommunityBackend {
                     Err(Error::Forbidden(forbidden_target(query)))
                 }
             },
-            None => match &ctx.credential {
-                Some(c @ Credential::Bearer { .. }) => Ok(c.clone()),
-                Some(Credential::UserToken { .. }) => {
-                    warn("a Rocket.Chat credential cannot pass through to a SelfCommunity upstream");
-                    Err(Error::Unauthenticated(AuthFailure::Invalid))
+            None => {
+                match &ctx.credential {
+                    Some(c @ Credential::Bearer { .. }) => Ok(c.clone()),
+                    Some(Credential::UserToken { .. }) => {
+                        warn("a Rocket.Chat credential cannot pass through to a SelfCommunity upstream");
+                        Err(Error::Unauthenticated(AuthFailure::Invalid))
+                    }
+                    None => {
+                        warn("no credential in the request context");
+                        Err(Error::Unauthenticated(AuthFailure::Invalid))
+                    }
                 }
-                None => {
-                    warn("no credential in the request context");
-                    Err(Error::Unauthenticated(AuthFailure::Invalid))
-                }
-            },
+            }
         }
     }
 }

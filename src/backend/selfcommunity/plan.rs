@@ -84,7 +84,11 @@ impl<'a> Planner<'a> {
 
     /// One call, counted against the budget; an answer holding more items than the call
     /// asked for is a bad one.
-    pub(super) async fn call(&mut self, req: &Request, decode: Decode) -> Result<UpstreamPage, Error> {
+    pub(super) async fn call(
+        &mut self,
+        req: &Request,
+        decode: Decode,
+    ) -> Result<UpstreamPage, Error> {
         if self.calls >= self.max_calls {
             return Err(Error::Unsupported(format!(
                 "a request needing more than {} upstream calls",

@@ -20,11 +20,14 @@ pub(super) fn base_query(query: &ThreadQuery, what: &str) -> Result<ThreadQuery,
     let refuse = |why: &str| Err(Error::Unsupported(why.to_owned()));
     let f = &query.filter;
     match &query.target {
-        Target::Room(_) | Target::Group(_) | Target::Direct { peer: UserRef::Id(_) } => {}
+        Target::Room(_)
+        | Target::Group(_)
+        | Target::Direct {
+            peer: UserRef::Id(_),
+        } => {}
         _ => return refuse(what),
     }
-    if query.access != Access::Member || query.require_kind.is_some() || query.unreads.is_some()
-    {
+    if query.access != Access::Member || query.require_kind.is_some() || query.unreads.is_some() {
         return refuse(what);
     }
     if f.kind != KindFilter::Messages {
@@ -116,8 +119,9 @@ fn filtered(
             range.contains(i)
                 && (f.include_hidden || m.status != MessageStatus::Hidden)
                 && m.status != MessageStatus::Deleted
-                && f.created_after.is_none_or(|b| b.admits_after(m.created_usec))
-                && f.created_before.is_none_or(|b| {
+                && f.created_after
+                    .map_or(true, |b| b.admits_after(m.created_usec))
+                && f.created_before.map_or(true, |b| {
                     if b.inclusive {
                         m.created_usec <= b.usec
                     } else {

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use threadgate::backend::embedded::EmbeddedBackend;
 use threadgate::backend::Built;
-use threadgate::config::{BackendConfig, Config, HttpBackendConfig, RocketChatBackendConfig};
 use threadgate::config::SelfCommunityBackendConfig;
+use threadgate::config::{BackendConfig, Config, HttpBackendConfig, RocketChatBackendConfig};
 use threadgate::server::Parts;
 
 /// Where a gateway under test finds its messages.

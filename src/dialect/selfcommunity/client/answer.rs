@@ -99,8 +99,8 @@ pub fn decode_snippets(req: &Request, ans: &Answer<'_>) -> Result<UpstreamPage, 
     let mut out = page_with(&map, |_, _| Ok(None)).map_err(|e| bad(req.route, e))?;
     let list = map.get(sc!(results)).and_then(Value::as_array);
     for (i, item) in list.into_iter().flatten().enumerate() {
-        let (m, info) = snippet(item, &format!("{}[{i}]", sc!(results)))
-            .map_err(|e| bad(req.route, e))?;
+        let (m, info) =
+            snippet(item, &format!("{}[{i}]", sc!(results))).map_err(|e| bad(req.route, e))?;
         out.page.messages.push(m);
         out.page.conversations.push(info);
     }

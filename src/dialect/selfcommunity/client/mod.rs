@@ -67,11 +67,12 @@ pub mod errors;
 pub mod message;
 pub mod request;
 
-pub use answer::{decode_me, decode_page, decode_snippets, Answer, UpstreamPage, MAX_ANSWER_BYTES, MAX_MESSAGES};
+pub use answer::{
+    decode_me, decode_page, decode_snippets, Answer, UpstreamPage, MAX_ANSWER_BYTES, MAX_MESSAGES,
+};
 pub use errors::{decode_error, DEFAULT_RETRY_MS};
 pub use request::{
-    auth_header, follow, me, pm, snippets, windows, Request, Route, Unanswerable, Window,
-    MAX_LIMIT,
+    auth_header, follow, me, pm, snippets, windows, Request, Route, Unanswerable, Window, MAX_LIMIT,
 };
 
 #[cfg(test)]

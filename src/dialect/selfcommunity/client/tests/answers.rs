@@ -27,11 +27,7 @@ fn a_group_thread() {
     assert_eq!(first.created_usec, 1_771_317_624_147_519);
     // What the canonical model has no field for: the sender's rest and the group's name.
     let sc = first.extra_for("selfcommunity").expect("remainders");
-    assert_eq!(
-        sc.keys().collect::<Vec<_>>(),
-        ["sender", "group"],
-        "{sc:?}"
-    );
+    assert_eq!(sc.keys().collect::<Vec<_>>(), ["sender", "group"], "{sc:?}");
     assert_eq!(sc["sender"]["ext_id"], "2vs9gdu89HRJqmvaa");
     assert_eq!(sc["group"], serde_json::json!({"name": "hardware-team"}));
     assert!(page.page.messages.iter().any(|m| !m.attachments.is_empty()));
