@@ -14,6 +14,13 @@ use std::path::Path;
 use threadgate::config::{BackendConfig, Config, UpstreamAuthConfig, UpstreamAuthMode};
 use threadgate::idmap::Kind;
 
+const RC_CHLOE: [(&str, &str); 2] = [
+    ("X-User-Id", "2vs9gdu89HRJqmvaa"),
+    (
+        "X-Auth-Token",
+        "hRK1VDlFFebEVhW5TgIVv1d04etirxoQpLcNoCXG42L",
+    ),
+];
 pub(crate) const DANA: &str = "tg_bearer_dana.reyes_dvwvywzysfj9cd10";
 pub(crate) const PRIYA: &str = "tg_bearer_priya.raman_aa4qlgr6ch27ga94";
 pub(crate) const MARCUS: &str = "tg_bearer_marcus.wei_j5lb0aw0hrwvuk9q";
@@ -276,14 +283,32 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
             assert_eq!(got.json()[key], want.json()[key], "{b_query}: {key}");
         }
     }
-    // What SelfCommunity cannot say: a thread's replies, a room's kind.
-    let refusals = [
-        (
-            "/api/v1/chat.getThreadMessages?tmid=1002",
-            "a thread's replies",
-        ),
-        ("/api/v1/rooms.info?roomId=501", "a room of a required kind"),
-    ];
+    // rooms.info: a conversation's kind is read off its newest message; the room id is the
+    // upstream's integer where A writes its own id.
+    for (n, kind, who) in [(501, "d", &RC_ANA), (502, "p", &RC_CHLOE)] {
+        let a_room = a_id(Kind::Room, n);
+        let want = ask_a(&format!("/api/v1/rooms.info?roomId={a_room}"), who).await;
+        let got = ask(&b, &format!("/api/v1/rooms.info?roomId={n}"), who).await;
+        let body = format!(r#"{{"room":{{"_id":"{n}","t":"{kind}"}},"success":true}}"#);
+        assert_eq!((got.status, got.body.as_str()), (200, body.as_str()), "{n}");
+        assert_eq!(
+            (want.status, want.body.replace(&a_room, &n.to_string())),
+            (200, body)
+        );
+    }
+    // Not a member: the upstream's 403, as A says it.
+    let want = ask_a(
+        &format!("/api/v1/rooms.info?roomId={}", a_id(Kind::Room, 502)),
+        &RC_ANA,
+    )
+    .await;
+    let got = ask(&b, "/api/v1/rooms.info?roomId=502", &RC_ANA).await;
+    assert_eq!((got.status, &got.body), (400, &want.body));
+    // What SelfCommunity cannot say: a thread's replies.
+    let refusals = [(
+        "/api/v1/chat.getThreadMessages?tmid=1002",
+        "a thread's replies",
+    )];
     for (path, what) in refusals {
         let a = ask(&b, path, &RC_ANA).await;
         assert!(is_refusal(&a), "{path}: {} {}", a.status, a.body);
@@ -299,18 +324,22 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
     let got = ask(&b, "/api/v1/me", &RC_ANA).await;
     let want = ask_a("/api/v1/me", &RC_ANA).await;
     assert_eq!((got.status, got.body.as_str()), (200, want.body.as_str()));
-    // Each history walked the 2,286 messages: 23 calls of 100; the refusals took none.
+    // Each history walked the 2,286 messages: 23 calls of 100. rooms.info asks channel
+    // (no call: never a SelfCommunity conversation), group, then direct (a call each) for
+    // 501, channel then group for 502 (chloe, and ana, whom the upstream refuses: a call
+    // each; the refusal ends the lookup); the refused replies took no call.
     let label = format!(
         "backend=\"selfcommunity:127.0.0.1:{}\"",
         demo_gateway().port()
     );
     let metrics = calls_histogram(&b).await;
     for line in [
-        format!("threadgate_upstream_calls_per_request_count{{{label}}} 5"),
-        format!("threadgate_upstream_calls_per_request_sum{{{label}}} 69"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"0\"}} 2"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 2"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"50\"}} 5"),
+        format!("threadgate_upstream_calls_per_request_count{{{label}}} 11"),
+        format!("threadgate_upstream_calls_per_request_sum{{{label}}} 73"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"0\"}} 4"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 8"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 8"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"50\"}} 11"),
     ] {
         assert!(metrics.contains(&line), "{line} in\n{metrics}");
     }

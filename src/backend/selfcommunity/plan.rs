@@ -8,6 +8,8 @@
 //!   asked, or no `next`, ends the page. The total is the server's `count`. Each answer
 //!   is a newest-first slice in oldest-first order: turned back here.
 //! - The caller's conversations (SelfCommunity snippets): the same, with no target.
+//! - A thread of a required kind (a gateway's Rocket.Chat `rooms.info`): direct or group,
+//!   read off its newest message (one call); never a channel or a document (not found).
 //! - Anything else the server has no parameter for (oldest-first order, time bounds, no
 //!   hidden messages, an exclusive lower or inclusive upper message bound): the whole
 //!   conversation is walked through its `next` links ([`super::walk`]), then filtered,
@@ -17,17 +19,29 @@
 //!   so every message counts as one of the conversation, whatever `include_replies` says.
 //! - Every call counts against `max_calls_per_request`; past it the query is refused with
 //!   [`Error::Unsupported`] (never a shorter page). So is what SelfCommunity cannot say
-//!   at all (deleted messages, edit records, replies, company-admin access, a room of a
-//!   required kind, unreads, a peer by username), and a route the upstream answers 404
+//!   at all (deleted messages, edit records, a thread's replies, company-admin access,
+//!   unreads, a peer by username), and a route the upstream answers 404
 //!   without a JSON `detail` for.
 
 use super::walk;
 use crate::backend::upstream::Upstream;
 use crate::backend::QueryContext;
-use crate::canonical::{Credential, Error, Order, Page, Slice, Target, ThreadQuery};
+use crate::canonical::{
+    Credential, Error, Order, Page, Resource, RoomKind, Slice, Target, ThreadQuery,
+};
 use crate::dialect::selfcommunity::client::{
     self as face, Answer, Request, Unanswerable, UpstreamPage, Window, MAX_LIMIT,
 };
+
+/// What the kind check made of a query.
+enum Checked {
+    /// No kind required.
+    Unchanged,
+    /// The kind matches; the query without it.
+    Query(ThreadQuery),
+    /// The kind matches and no message is wanted.
+    Answered(Page),
+}
 
 /// How an answer of a `pm` call is read: messages or snippets.
 type Decode = fn(&Request, &Answer<'_>) -> Result<UpstreamPage, Error>;
@@ -132,6 +146,15 @@ impl<'a> Planner<'a> {
         if query.target == Target::Conversations {
             return self.snippets(query, want).await;
         }
+        let checked;
+        let query = match self.kind_check(query, want).await? {
+            Checked::Answered(page) => return Ok(page),
+            Checked::Query(q) => {
+                checked = q;
+                &checked
+            }
+            Checked::Unchanged => query,
+        };
         let first = Window {
             offset: want.offset,
             limit: want.limit.map_or(MAX_LIMIT, |l| l.clamp(1, MAX_LIMIT)),
@@ -148,6 +171,48 @@ impl<'a> Planner<'a> {
                 Err(e) => Err(e),
             },
         }
+    }
+
+    /// A thread of a required kind (what a gateway's Rocket.Chat `rooms.info` asks): a
+    /// SelfCommunity conversation is a group when its messages name one, else direct, and
+    /// never a channel or a document. The kind is read off the newest message (one call);
+    /// a conversation with none has no kind to read: refused.
+    async fn kind_check(&mut self, query: &ThreadQuery, want: Want) -> Result<Checked, Error> {
+        let (Target::Room(id), Some(required)) = (&query.target, query.require_kind) else {
+            return Ok(Checked::Unchanged);
+        };
+        if !matches!(required, RoomKind::Direct | RoomKind::Group) {
+            return Err(Error::NotFound(Resource::Room(id.clone())));
+        }
+        let mut newest = ThreadQuery::new(query.principal.clone(), query.target.clone());
+        newest.filter.include_hidden = true;
+        newest.filter.include_replies = true;
+        newest.order = Order::Descending;
+        let one = Window {
+            offset: 0,
+            limit: 1,
+        };
+        let req = face::pm(&newest, one).map_err(Error::from)?;
+        let got = self.call(&req, face::decode_page).await?;
+        let kind = match got.page.messages.first() {
+            Some(m) if m.group_id.is_some() => RoomKind::Group,
+            Some(_) => RoomKind::Direct,
+            None => {
+                return Err(Error::Unsupported(
+                    "the kind of a conversation without messages".into(),
+                ))
+            }
+        };
+        if kind != required {
+            return Err(Error::NotFound(Resource::Room(id.clone())));
+        }
+        let no_messages = want.limit == Some(0) && !query.want_total && query.unreads.is_none();
+        if no_messages {
+            return Ok(Checked::Answered(Page::default()));
+        }
+        let mut next = query.clone();
+        next.require_kind = None;
+        Ok(Checked::Query(next))
     }
 
     /// The caller's conversations, as SelfCommunity lists them (newest first, hidden
