@@ -172,7 +172,9 @@ pub async fn build_shadow(config: &Config) -> Result<Option<Arc<dyn Backend>>, S
 }
 
 /// Opens the gateway's id map (on a blocking thread): `[idmap] path`, a new map filled from
-/// the integers an earlier version kept in the embedded store and from `[idmap] pins`.
+/// the integers an earlier version kept in the embedded store and from `[idmap] pins`;
+/// with a `selfcommunity` backend, the map that gives the upstream's integers back
+/// ([`IdMap::with_upstream_integers`]).
 pub async fn open_idmap(config: &Config) -> Result<Arc<IdMap>, StartError> {
     let path = config.idmap_path();
     let sources = crate::idmap::Sources {
