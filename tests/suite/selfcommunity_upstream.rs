@@ -304,11 +304,17 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
     .await;
     let got = ask(&b, "/api/v1/rooms.info?roomId=502", &RC_ANA).await;
     assert_eq!((got.status, &got.body), (400, &want.body));
-    // What SelfCommunity cannot say: a thread's replies.
-    let refusals = [(
-        "/api/v1/chat.getThreadMessages?tmid=1002",
-        "a thread's replies",
-    )];
+    // What SelfCommunity cannot say: a thread's replies, unreads.
+    let refusals = [
+        (
+            "/api/v1/chat.getThreadMessages?tmid=1002",
+            "a thread's replies",
+        ),
+        (
+            "/api/v1/dm.history?roomId=102&unreads=true",
+            "unreads (SelfCommunity keeps no read marks the gateway can see)",
+        ),
+    ];
     for (path, what) in refusals {
         let a = ask(&b, path, &RC_ANA).await;
         assert!(is_refusal(&a), "{path}: {} {}", a.status, a.body);
@@ -327,19 +333,19 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
     // Each history walked the 2,286 messages: 23 calls of 100. rooms.info asks channel
     // (no call: never a SelfCommunity conversation), group, then direct (a call each) for
     // 501, channel then group for 502 (chloe, and ana, whom the upstream refuses: a call
-    // each; the refusal ends the lookup); the refused replies took no call.
+    // each; the refusal ends the lookup); the refusals took no call.
     let label = format!(
         "backend=\"selfcommunity:127.0.0.1:{}\"",
         demo_gateway().port()
     );
     let metrics = calls_histogram(&b).await;
     for line in [
-        format!("threadgate_upstream_calls_per_request_count{{{label}}} 11"),
+        format!("threadgate_upstream_calls_per_request_count{{{label}}} 12"),
         format!("threadgate_upstream_calls_per_request_sum{{{label}}} 73"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"0\"}} 4"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 8"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 8"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"50\"}} 11"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"0\"}} 5"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 9"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 9"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"50\"}} 12"),
     ] {
         assert!(metrics.contains(&line), "{line} in\n{metrics}");
     }
@@ -413,6 +419,23 @@ async fn quip_callers_get_the_same_messages_with_the_upstreams_ids() {
             assert!(g["id"].as_str().unwrap().parse::<u64>().is_ok(), "{g}");
             assert_eq!(g["author_id"] == "108", w["author_name"] == "Priya Raman");
         }
+    }
+    // Edit records and update times: SelfCommunity keeps neither.
+    for (query, what) in [
+        ("message_type=edit", "edit records"),
+        ("updated_since_usec=1", "bounds on update times"),
+    ] {
+        let a = ask(&b, &format!("/1/messages/503?{query}"), &[(k, &v)]).await;
+        assert_eq!(
+            (a.status, a.body),
+            (
+                501,
+                format!(
+                    r#"{{"error":"Not Implemented","error_code":501,"error_description":"Not answerable through this gateway's upstream: {what}"}}"#
+                )
+            ),
+            "{query}"
+        );
     }
     // Company-admin reads: SelfCommunity has no company admins.
     let [(k, v)] = bearer(MARCUS);

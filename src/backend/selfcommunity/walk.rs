@@ -27,8 +27,14 @@ pub(super) fn base_query(query: &ThreadQuery, what: &str) -> Result<ThreadQuery,
         } => {}
         _ => return refuse(what),
     }
-    if query.access != Access::Member || query.require_kind.is_some() || query.unreads.is_some() {
+    if query.access != Access::Member {
+        return refuse("company-admin access");
+    }
+    if query.require_kind.is_some() {
         return refuse(what);
+    }
+    if query.unreads.is_some() {
+        return refuse("unreads (SelfCommunity keeps no read marks the gateway can see)");
     }
     if f.kind != KindFilter::Messages {
         return refuse("edit records");
