@@ -38,9 +38,9 @@ enum Checked {
     /// No kind required.
     Unchanged,
     /// The kind matches; the query without it.
-    Query(ThreadQuery),
-    /// The kind matches and no message is wanted.
-    Answered(Page),
+    Query(Box<ThreadQuery>),
+    /// The kind matches and no message is wanted: an empty page.
+    Answered,
 }
 
 /// How an answer of a `pm` call is read: messages or snippets.
@@ -148,9 +148,9 @@ impl<'a> Planner<'a> {
         }
         let checked;
         let query = match self.kind_check(query, want).await? {
-            Checked::Answered(page) => return Ok(page),
+            Checked::Answered => return Ok(Page::default()),
             Checked::Query(q) => {
-                checked = q;
+                checked = *q;
                 &checked
             }
             Checked::Unchanged => query,
@@ -208,11 +208,11 @@ impl<'a> Planner<'a> {
         }
         let no_messages = want.limit == Some(0) && !query.want_total && query.unreads.is_none();
         if no_messages {
-            return Ok(Checked::Answered(Page::default()));
+            return Ok(Checked::Answered);
         }
         let mut next = query.clone();
         next.require_kind = None;
-        Ok(Checked::Query(next))
+        Ok(Checked::Query(Box::new(next)))
     }
 
     /// The caller's conversations, as SelfCommunity lists them (newest first, hidden
