@@ -158,10 +158,15 @@ async fn a_page_of_up_to_100_messages_is_one_call_and_the_budget_refuses_a_walk(
         let a_base = format!("http://{}", demo_gateway());
         assert_eq!(got.body, want.body.replace(&a_base, &b.base), "{query}");
     }
-    // A Quip page excludes hidden messages, which pm/ has no parameter for: the 2,286
-    // messages are walked, 23 calls, past the default budget of 20.
+    // A Quip page excludes hidden messages, which pm/ has no parameter for: the
+    // conversation is walked newest first until the page is full. The newest 25: one call.
     let [(k, v)] = bearer("tg_bearer_ana.lima_l3jtt175u58vgxn0");
     let a = ask(&b, "/1/messages/501", &[(k, &v)]).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.json().as_array().map(Vec::len), Some(25));
+    // Messages created before 1970: none, known only at the end of the 2,286 messages,
+    // 23 calls, past the default budget of 20.
+    let a = ask(&b, "/1/messages/501?max_created_usec=1000", &[(k, &v)]).await;
     assert_eq!(a.status, 501, "{}", a.body);
     assert_eq!(
         a.body,
@@ -173,9 +178,10 @@ async fn a_page_of_up_to_100_messages_is_one_call_and_the_budget_refuses_a_walk(
     );
     let metrics = calls_histogram(&b).await;
     for line in [
-        format!("threadgate_upstream_calls_per_request_count{{{label}}} 3"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 2"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 3"),
+        format!("threadgate_upstream_calls_per_request_count{{{label}}} 4"),
+        format!("threadgate_upstream_calls_per_request_sum{{{label}}} 23"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 3"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 4"),
     ] {
         assert!(metrics.contains(&line), "{line} in\n{metrics}");
     }
@@ -330,10 +336,11 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
     let got = ask(&b, "/api/v1/me", &RC_ANA).await;
     let want = ask_a("/api/v1/me", &RC_ANA).await;
     assert_eq!((got.status, got.body.as_str()), (200, want.body.as_str()));
-    // Each history walked the 2,286 messages: 23 calls of 100. rooms.info asks channel
-    // (no call: never a SelfCommunity conversation), group, then direct (a call each) for
-    // 501, channel then group for 502 (chloe, and ana, whom the upstream refuses: a call
-    // each; the refusal ends the lookup); the refusals took no call.
+    // The newest 20: one call. From offset 2250: the whole conversation, 23 calls of
+    // 100. The 30 before 1 February: walked until the page is full, 14 calls. rooms.info
+    // asks channel (no call: never a SelfCommunity conversation), group, then direct (a
+    // call each) for 501, channel then group for 502 (chloe, and ana, whom the upstream
+    // refuses: a call each; the refusal ends the lookup); the refusals took no call.
     let label = format!(
         "backend=\"selfcommunity:127.0.0.1:{}\"",
         demo_gateway().port()
@@ -341,10 +348,10 @@ async fn rocketchat_callers_get_the_same_messages_by_walking_or_a_refusal() {
     let metrics = calls_histogram(&b).await;
     for line in [
         format!("threadgate_upstream_calls_per_request_count{{{label}}} 12"),
-        format!("threadgate_upstream_calls_per_request_sum{{{label}}} 73"),
+        format!("threadgate_upstream_calls_per_request_sum{{{label}}} 42"),
         format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"0\"}} 5"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 9"),
-        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 9"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"1\"}} 10"),
+        format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"20\"}} 11"),
         format!("threadgate_upstream_calls_per_request_bucket{{{label},le=\"50\"}} 12"),
     ] {
         assert!(metrics.contains(&line), "{line} in\n{metrics}");

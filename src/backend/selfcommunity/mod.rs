@@ -8,8 +8,8 @@
 //!   (threads by `thread=`, direct conversations by `user=`, groups by `group=`, the
 //!   caller's conversations with no target; windows of at most 100, DRF `next` links
 //!   followed, never guessed), at most `[backend] max_calls_per_request` calls; a filter
-//!   or order the server has no parameter for is answered by walking the conversation and
-//!   filtering here, within the budget; what no calls answer exactly is refused with
+//!   or order the server has no parameter for is answered by walking the conversation (as
+//!   far as the answer needs) and filtering here, within the budget; what no calls answer exactly is refused with
 //!   [`Error::Unsupported`].
 //! - [`Credentials`](crate::backend::credentials::Credentials): `mapped` mode's file of each
 //!   user's upstream bearer token.

@@ -11,9 +11,9 @@
 //! - A thread of a required kind (a gateway's Rocket.Chat `rooms.info`): direct or group,
 //!   read off its newest message (one call); never a channel or a document (not found).
 //! - Anything else the server has no parameter for (oldest-first order, time bounds, no
-//!   hidden messages, an exclusive lower or inclusive upper message bound): the whole
-//!   conversation is walked through its `next` links ([`super::walk`]), then filtered,
-//!   ordered, counted and sliced here.
+//!   hidden messages, an exclusive lower or inclusive upper message bound): the
+//!   conversation is walked newest first through its `next` links, as far as the answer
+//!   needs ([`super::walk`]), then filtered, ordered, counted and sliced here.
 //! - Thread replies: a SelfCommunity conversation is flat, and the server does not say
 //!   which messages were replies elsewhere (a gateway's SelfCommunity face includes them),
 //!   so every message counts as one of the conversation, whatever `include_replies` says.

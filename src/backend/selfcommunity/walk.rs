@@ -1,6 +1,8 @@
-//! Queries `GET /api/v2/pm/` cannot select itself, answered exactly by walking: every
-//! message of the conversation, newest first through the server's `next` links (within the
-//! call budget), then the query's filter, order, total and slice applied here.
+//! Queries `GET /api/v2/pm/` cannot select itself, answered exactly by walking: the
+//! conversation newest first through the server's `next` links (within the call budget),
+//! as far as the answer needs (to the end for a total, an oldest-first page or a message
+//! bound; else until the page is full or past `created_after`), then the query's filter,
+//! order, total and slice applied here.
 //!
 //! Walkable: a conversation (thread, direct conversation by peer id, group) read as a
 //! member, for messages (no edit records) without deleted ones (which SelfCommunity never
@@ -9,10 +11,12 @@
 
 use super::plan::{Planner, Want};
 use crate::canonical::{
-    Access, Error, Filter, KindFilter, MessageStatus, Order, Page, Slice, Target, ThreadQuery,
-    UserRef,
+    Access, Error, Filter, KindFilter, Message, MessageStatus, Order, Page, Slice, Target,
+    ThreadQuery, UserRef,
 };
-use crate::dialect::selfcommunity::client::{self as face, Unanswerable, Window, MAX_LIMIT};
+use crate::dialect::selfcommunity::client::{
+    self as face, Request, Unanswerable, Window, MAX_LIMIT,
+};
 
 /// The newest-first query of every message of `query`'s conversation, or the refusal
 /// (`what`: why the client face could not send `query` itself).
@@ -59,7 +63,10 @@ pub(super) fn base_query(query: &ThreadQuery, what: &str) -> Result<ThreadQuery,
     Ok(base)
 }
 
-/// Every message of `base`, then `query`'s filter, order and slice.
+/// The messages of `base` newest first, then `query`'s filter, order and slice. Without
+/// message bounds (which need the whole conversation to place them) the walk stops early:
+/// past `created_after` (every later message is older), and, for a newest-first page
+/// without a total, once the page is full.
 pub(super) async fn walked(
     planner: &mut Planner<'_>,
     query: &ThreadQuery,
@@ -75,20 +82,22 @@ pub(super) async fn walked(
         Err(Unanswerable::Answer(e)) => return Err(e),
         Err(other) => return Err(Error::Internal(other.to_string())),
     };
-    let everything = Want {
-        offset: 0,
-        limit: None,
+    let f = &query.filter;
+    let skip = usize::try_from(want.offset).unwrap_or(usize::MAX);
+    let take = want.limit.map_or(usize::MAX, |l| l as usize);
+    let mut kept = if f.before_message.is_some() || f.after_message.is_some() {
+        let all = collect(planner, req, &Filter::default(), false, None).await?;
+        filtered(all, f)
+    } else {
+        let enough = (query.order == Order::Descending && !query.want_total)
+            .then(|| skip.saturating_add(take))
+            .filter(|n| *n < usize::MAX);
+        collect(planner, req, f, true, enough).await?
     };
-    let all = planner
-        .windowed(base, everything, req, face::decode_page)
-        .await?;
-    let mut kept = filtered(all.messages, &query.filter);
     if query.order == Order::Ascending {
         kept.reverse();
     }
     let total = kept.len() as u64;
-    let skip = usize::try_from(want.offset).unwrap_or(usize::MAX);
-    let take = want.limit.map_or(usize::MAX, |l| l as usize);
     Ok(Page {
         messages: kept.into_iter().skip(skip).take(take).collect(),
         total: query.want_total.then_some(total),
@@ -97,12 +106,62 @@ pub(super) async fn walked(
     })
 }
 
+/// The conversation newest first from `req` on, through the `next` links: with `filter`,
+/// the messages it admits (no message bounds), stopping past its `created_after` and once
+/// `enough` are kept; without, every message.
+async fn collect(
+    planner: &mut Planner<'_>,
+    mut req: Request,
+    f: &Filter,
+    filter: bool,
+    enough: Option<usize>,
+) -> Result<Vec<Message>, Error> {
+    let mut out = Vec::new();
+    loop {
+        let got = planner.call(&req, face::decode_page).await?;
+        let n = got.page.messages.len();
+        let mut past = false;
+        for m in got.page.messages.into_iter().rev() {
+            if !filter || admits(f, &m) {
+                out.push(m);
+            } else if f
+                .created_after
+                .is_some_and(|b| !b.admits_after(m.created_usec))
+            {
+                past = true;
+                break;
+            }
+        }
+        if let Some(e) = enough.filter(|e| out.len() >= *e) {
+            out.truncate(e);
+            break;
+        }
+        match got.next {
+            Some(link) if n > 0 && !past => req = face::follow(&req, &link)?,
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `f` admits `m`, message bounds aside.
+fn admits(f: &Filter, m: &Message) -> bool {
+    (f.include_hidden || m.status != MessageStatus::Hidden)
+        && m.status != MessageStatus::Deleted
+        && f.created_after
+            .map_or(true, |b| b.admits_after(m.created_usec))
+        && f.created_before.map_or(true, |b| {
+            if b.inclusive {
+                m.created_usec <= b.usec
+            } else {
+                m.created_usec < b.usec
+            }
+        })
+}
+
 /// The messages of `newest_first` (a whole conversation, newest first) that `f` admits,
 /// in the same order. A message bound naming no message of the conversation admits none.
-fn filtered(
-    newest_first: Vec<crate::canonical::Message>,
-    f: &Filter,
-) -> Vec<crate::canonical::Message> {
+fn filtered(newest_first: Vec<Message>, f: &Filter) -> Vec<Message> {
     let position = |id: &str| newest_first.iter().position(|m| m.id == id);
     // Positions count from the newest (0): "before" a message is a larger position.
     let mut range = 0..newest_first.len();
@@ -121,20 +180,7 @@ fn filtered(
     newest_first
         .into_iter()
         .enumerate()
-        .filter(|(i, m)| {
-            range.contains(i)
-                && (f.include_hidden || m.status != MessageStatus::Hidden)
-                && m.status != MessageStatus::Deleted
-                && f.created_after
-                    .map_or(true, |b| b.admits_after(m.created_usec))
-                && f.created_before.map_or(true, |b| {
-                    if b.inclusive {
-                        m.created_usec <= b.usec
-                    } else {
-                        m.created_usec < b.usec
-                    }
-                })
-        })
+        .filter(|(i, m)| range.contains(i) && admits(f, m))
         .map(|(_, m)| m)
         .collect()
 }
@@ -142,7 +188,7 @@ fn filtered(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::canonical::{IdBound, Message, TimeBound, User};
+    use crate::canonical::{IdBound, TimeBound, User};
 
     fn conversation() -> Vec<Message> {
         let u = User {
