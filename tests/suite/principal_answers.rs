@@ -6,6 +6,7 @@
 
 use crate::common;
 use crate::matrix;
+use crate::matrix_sc;
 
 use common::{demo_ids, golden, send, store_authenticate, Answer, Gw};
 use threadgate::canonical::{AuthFailure, Credential, Error, Principal};
@@ -137,7 +138,7 @@ async fn selfcommunity_user_me_401_rows_as_pm_renders_them() {
         (301, Some("/api/v2/user/me/?x=1"))
     );
 }
-matrix!(selfcommunity_user_me_401_rows_as_pm_renders_them);
+matrix_sc!(selfcommunity_user_me_401_rows_as_pm_renders_them);
 
 async fn selfcommunity_user_me_counts_in_the_pm_throttle() {
     let gw = Gw::start(|c| {
@@ -158,7 +159,7 @@ async fn selfcommunity_user_me_counts_in_the_pm_throttle() {
     let a = send(gw.get(SC_ME).bearer_auth(DANA)).await;
     assert_eq!(a.status, 200, "{}", a.body);
 }
-matrix!(selfcommunity_user_me_counts_in_the_pm_throttle);
+matrix_sc!(selfcommunity_user_me_counts_in_the_pm_throttle);
 
 // ---- Quip ---------------------------------------------------------------------------------
 
