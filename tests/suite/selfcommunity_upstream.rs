@@ -222,6 +222,22 @@ async fn mapped_selfcommunity_callers_read_with_their_own_token() {
     )
     .await;
     assert_eq!(a.status, 401, "{}", a.body);
+    // user/me/ is the directory's principal: its id is no upstream integer, so the map
+    // gives it one of its own, from 2^52 on (never one the upstream's could be).
+    let me = ask(&b, "/api/v2/user/me/", &SC_ANA).await.json();
+    assert_eq!(me["id"].as_i64(), Some(threadgate::idmap::OWN_FROM));
+    assert_eq!(
+        (me["username"].as_str(), me["ext_id"].as_str()),
+        (Some("ana.lima"), Some("vSt4xaDt4dQRTjJYe"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rocketchat_caller_in_passthrough_mode_is_401() {
+    // X-User-Id and X-Auth-Token are no SelfCommunity credential.
+    let b = gateway_b(format!("http://{}", demo_gateway()), None, |_| {}).await;
+    let a = ask(&b, "/api/v1/dm.history?roomId=102", &RC_ANA).await;
+    assert_eq!(a.status, 401, "{}", a.body);
 }
 
 // ---- Rocket.Chat callers (mapped: their credential is no bearer token) -----------------------
