@@ -24,6 +24,15 @@ use std::time::{Duration, Instant};
 /// A boxed, sendable future (the trait is used as `dyn Backend`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A backend's data generation ([`Backend::data_version`]): compared for equality only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DataVersion {
+    /// Changes committed through this process's handle of the data.
+    pub local: u64,
+    /// Changes committed by anyone else (other connections, other processes).
+    pub external: u64,
+}
+
 /// What a backend can do natively; the gateway plans around what it cannot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
@@ -121,6 +130,14 @@ pub trait Backend: Send + Sync + 'static {
     /// The upstream that untranslated routes of its own dialect go to, when the backend
     /// is a platform and `[backend] passthrough` is on; the gateway routes them there.
     fn passthrough(&self) -> Option<std::sync::Arc<proxy::Proxy>> {
+        None
+    }
+
+    /// The generation of the data the backend answers from, when it can tell cheaply and
+    /// exactly: two equal generations mean every query has the same answer. The gateway's
+    /// answer cache ([`crate::server::answers`]) keeps answers only for a backend that
+    /// says; `None` (the default: upstreams, whose data changes without telling) keeps none.
+    fn data_version(&self) -> Option<DataVersion> {
         None
     }
 

@@ -42,6 +42,10 @@ pub struct ServerConfig {
     /// Peers (CIDR blocks) whose `X-Forwarded-For` / `X-Forwarded-Proto` /
     /// `X-Forwarded-Host` are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Page answers kept until the backend's data changes (`crate::server::answers`), in
+    /// bytes; 0 keeps none. Only a backend that reports its data generation (the embedded
+    /// store) has answers kept.
+    pub answer_cache_bytes: u64,
 }
 
 impl Default for ServerConfig {
@@ -56,6 +60,7 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             max_connections: 10_000,
             trusted_proxies: Vec::new(),
+            answer_cache_bytes: 16 << 20,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! files. Expensive set-ups (the demo store, the id map, a backend service) are shared by every
 //! module through [`common`].
 
+mod answer_cache;
 mod check_config;
 mod common;
 mod embedded_plan;
