@@ -1,6 +1,7 @@
 //! The keys of the config file, section by section, with their defaults.
 
 use super::RocketChatBackendConfig;
+use super::QuipBackendConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 
@@ -93,6 +94,7 @@ pub enum BackendConfig {
     Embedded(EmbeddedConfig),
     Http(HttpBackendConfig),
     RocketChat(RocketChatBackendConfig),
+    Quip(QuipBackendConfig),
 }
 
 impl Default for BackendConfig {
@@ -108,6 +110,7 @@ impl BackendConfig {
             BackendConfig::Embedded(_) => "embedded",
             BackendConfig::Http(_) => "http",
             BackendConfig::RocketChat(_) => "rocketchat",
+            BackendConfig::Quip(_) => "quip",
         }
     }
 }
