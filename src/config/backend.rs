@@ -1,8 +1,8 @@
 //! Reading a tagged backend section (`[backend]`, later `[shadow.backend]`): `kind` picks the
 //! struct, and a key that belongs to another kind is refused by name.
 
-use super::{BackendConfig, EmbeddedConfig, HttpBackendConfig, RocketChatBackendConfig};
 use super::QuipBackendConfig;
+use super::{BackendConfig, EmbeddedConfig, HttpBackendConfig, RocketChatBackendConfig};
 use serde::de::DeserializeOwned;
 
 /// The keys of each kind, for the error that names a key of another kind.

@@ -1,7 +1,7 @@
 //! The keys of the config file, section by section, with their defaults.
 
-use super::RocketChatBackendConfig;
 use super::QuipBackendConfig;
+use super::RocketChatBackendConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 

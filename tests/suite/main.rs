@@ -16,6 +16,7 @@ mod principal_answers;
 mod quip;
 mod quip_client;
 mod quip_ratelimit;
+mod quip_upstream;
 mod rocketchat_client;
 mod rocketchat_dm;
 mod rocketchat_mapped;

@@ -21,7 +21,10 @@ fn keys_are_unambiguous_and_never_hold_more_than_the_parts() {
         CacheKey::new("u", "t", "f", "o"),
         CacheKey::new("u", "t", "f", "o")
     );
-    assert_ne!(CacheKey::new("u", "t", "f", "asc"), CacheKey::new("u", "t", "f", "desc"));
+    assert_ne!(
+        CacheKey::new("u", "t", "f", "asc"),
+        CacheKey::new("u", "t", "f", "desc")
+    );
 }
 
 #[test]
@@ -36,14 +39,28 @@ fn recalls_the_nearest_position_at_or_below_the_offset_and_the_total() {
         None,
         now,
     );
-    let at = |offset| cache.recall(&key("u"), offset, now, |_| true).expect("remembered");
-    assert_eq!(at(10).start, None, "below the first position: from the head");
+    let at = |offset| {
+        cache
+            .recall(&key("u"), offset, now, |_| true)
+            .expect("remembered")
+    };
+    assert_eq!(
+        at(10).start,
+        None,
+        "below the first position: from the head"
+    );
     assert_eq!(at(50).start, Some((50, "c50")));
     assert_eq!(at(99).start, Some((50, "c50")));
     assert_eq!(at(1_000).start, Some((100, "c100")));
     assert_eq!(at(0).total, None);
     // A later walk with the same head adds positions and the total it counted.
-    cache.remember(&key("u"), head("m1", 100), vec![(150, "c150")], Some(180), now);
+    cache.remember(
+        &key("u"),
+        head("m1", 100),
+        vec![(150, "c150")],
+        Some(180),
+        now,
+    );
     assert_eq!(at(160).start, Some((150, "c150")));
     assert_eq!(at(0).total, Some(180));
     assert_eq!(at(0).head, head("m1", 100));
@@ -82,7 +99,9 @@ fn entries_expire_after_the_age_bound_and_can_be_forgotten() {
     let born = Instant::now();
     cache.remember(&key("u"), head("m1", 100), vec![(50, 1)], Some(80), born);
     let later = born + Duration::from_secs(61);
-    assert!(cache.recall(&key("u"), 60, born + Duration::from_secs(59), |_| true).is_some());
+    assert!(cache
+        .recall(&key("u"), 60, born + Duration::from_secs(59), |_| true)
+        .is_some());
     assert!(cache.recall(&key("u"), 60, later, |_| true).is_none());
     assert!(cache.is_empty(), "an expired entry is dropped");
     // Remembering into an expired entry starts a new one, born then.
@@ -99,7 +118,13 @@ fn the_cache_is_bounded_in_entries_and_positions() {
     let cache: CursorCache<u64> = CursorCache::new(50);
     let now = Instant::now();
     for i in 0..500 {
-        cache.remember(&key(&format!("u{i}")), head("h", 1), vec![(1, i)], None, now);
+        cache.remember(
+            &key(&format!("u{i}")),
+            head("h", 1),
+            vec![(1, i)],
+            None,
+            now,
+        );
     }
     assert!(cache.len() <= 50, "{} entries", cache.len());
     let many: Vec<(u64, u64)> = (1..=(MAX_POSITIONS as u64 * 3)).map(|i| (i, i)).collect();
@@ -109,8 +134,14 @@ fn the_cache_is_bounded_in_entries_and_positions() {
     assert!(n <= MAX_POSITIONS, "{n} positions");
     // The last position is still there, and an offset between finds a position below it.
     let last = MAX_POSITIONS as u64 * 3;
-    let got = cache.recall(&key("big"), last, now, |_| true).expect("entry");
+    let got = cache
+        .recall(&key("big"), last, now, |_| true)
+        .expect("entry");
     assert_eq!(got.start, Some((last, last)));
-    let mid = cache.recall(&key("big"), last / 2, now, |_| true).expect("entry");
-    assert!(mid.start.is_some_and(|(at, _)| at <= last / 2 && at + 16 >= last / 2));
+    let mid = cache
+        .recall(&key("big"), last / 2, now, |_| true)
+        .expect("entry");
+    assert!(mid
+        .start
+        .is_some_and(|(at, _)| at <= last / 2 && at + 16 >= last / 2));
 }

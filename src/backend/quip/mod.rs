@@ -36,8 +36,7 @@ use super::upstream::{calls_histogram, now_ms, NoDirectory, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
-    Access, AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery,
-    UserRef,
+    Access, AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
 };
 use crate::config::{QuipApi, QuipBackendConfig, UpstreamAuthMode};
 use crate::dialect::quip::client::{self as face, Answer, Cursor};

@@ -154,28 +154,32 @@ impl<'a> Planner<'a> {
 
     /// What is refused before any call (see the module documentation).
     fn refusals(&self, query: &ThreadQuery, upstream: &ThreadQuery) -> Result<(), Error> {
-        if !query.filter.include_replies {
-            return Err(Error::Unsupported(
-                "a conversation without its thread replies (a Quip message names no parent)"
-                    .into(),
-            ));
+        // The target and filter as the client face would send them (a direct conversation
+        // is checked as a thread would be, so that its refusals come first).
+        let mut probe = upstream.clone();
+        if matches!(probe.target, Target::Direct { .. }) {
+            probe.target = Target::Room("probe".into());
         }
-        let no_messages = matches!(query.slice, Slice::Offset { limit: Some(0), .. })
-            && !query.want_total;
+        let by_update =
+            probe.filter.updated_after.is_some() || probe.filter.updated_before.is_some();
+        if !by_update {
+            probe.order = Order::Descending; // walked newest first, turned here
+        }
+        match face::messages(&probe, None, 1) {
+            Ok(_) | Err(Unanswerable::Empty) => {}
+            Err(u) => return Err(refuse(u)),
+        }
+        let no_messages =
+            matches!(query.slice, Slice::Offset { limit: Some(0), .. }) && !query.want_total;
         if query.require_kind.is_some() && no_messages {
             return Err(Error::Unsupported(
                 "a room's kind (a Quip thread has none)".into(),
             ));
         }
-        // The filter and target as the client face would send them (a direct conversation
-        // is checked as a thread would be, so its refusals come first).
-        let mut probe = upstream.clone();
-        if matches!(probe.target, Target::Direct { .. }) {
-            probe.target = Target::Room("probe".into());
-        }
-        match face::messages(&probe, None, 1) {
-            Ok(_) | Err(Unanswerable::Empty) => {}
-            Err(u) => return Err(refuse(u)),
+        if !query.filter.include_replies {
+            return Err(Error::Unsupported(
+                "a conversation without its thread replies (a Quip message names no parent)".into(),
+            ));
         }
         match &query.target {
             Target::Direct {
@@ -208,9 +212,9 @@ impl<'a> Planner<'a> {
         limit: Option<u64>,
     ) -> Result<(Vec<Message>, Option<u64>), Error> {
         let counted: Walked = walk.run(self, 0, Some(0), true).await?;
-        let total = counted.total.ok_or_else(|| {
-            Error::Internal("a walk for a total ended without one".into())
-        })?;
+        let total = counted
+            .total
+            .ok_or_else(|| Error::Internal("a walk for a total ended without one".into()))?;
         let end = total.saturating_sub(offset);
         let start = limit.map_or(0, |l| end.saturating_sub(l));
         if end == start {

@@ -166,8 +166,7 @@ impl<'q> Walk<'q> {
         let need_total = want_total && known.is_none();
         let mut restarted = false;
         loop {
-            let page_done = to.map_or(false, |t| p.pos >= t)
-                || known.is_some_and(|t| p.pos >= t);
+            let page_done = to.map_or(false, |t| p.pos >= t) || known.is_some_and(|t| p.pos >= t);
             if p.ended || (page_done && !need_total) {
                 break;
             }
