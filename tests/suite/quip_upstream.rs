@@ -7,7 +7,7 @@
 
 use crate::common::{demo_gateway, http_parts, send, test_config, Answer, Gw};
 use crate::rocketchat_upstream::{
-    ask, is_refusal, message_ids, QUIP_MARCUS, QUIP_PRIYA, RC_ANA, SC_ANA, SC_CHLOE,
+    ask, is_refusal, QUIP_MARCUS, QUIP_PRIYA, RC_ANA, SC_ANA, SC_CHLOE,
 };
 use bytes::Bytes;
 use http_body_util::Full;
@@ -241,6 +241,14 @@ fn differing_keys(got: &serde_json::Value, want: &serde_json::Value) -> Vec<Stri
     keys
 }
 
+/// The ids of a message list of any dialect (`_id` of Rocket.Chat, else `id`), in order.
+fn ids(a: &Answer) -> Vec<String> {
+    messages_of(a)
+        .iter()
+        .map(|m| m.get("_id").unwrap_or(&m["id"]).to_string())
+        .collect()
+}
+
 fn messages_of(a: &Answer) -> Vec<serde_json::Value> {
     let body = a.json();
     body.get("messages")
@@ -267,7 +275,7 @@ fn compare(path: &str, through: &Through, got: &Answer, want: &Answer) {
                 "{path}: {}",
                 got.body
             );
-            assert_eq!(message_ids(got), message_ids(want), "{path}");
+            assert_eq!(ids(got), ids(want), "{path}");
             let (g, w) = (messages_of(got), messages_of(want));
             assert!(!g.is_empty(), "{path}: some messages");
             let mut all: Vec<String> = g
@@ -324,4 +332,94 @@ async fn every_inbound_endpoint_is_exact_lossy_or_refused() {
             assert_eq!(counter.calls(), before, "{path}: refused before any call");
         }
     }
+}
+
+// ---- offset paging over Quip's cursors --------------------------------------------------------
+
+/// Pages `dm.history` of the big direct room through B, `count` at a time, comparing each
+/// page with A's and counting B's upstream calls per page; returns the calls of each page.
+async fn page_through(b: &Gw, a: &Gw, counter: &Counter, count: u32) -> Vec<usize> {
+    let mut seen: Vec<String> = Vec::new();
+    let mut calls = Vec::new();
+    for page in 0.. {
+        let path = format!(
+            "/api/v1/dm.history?roomId={BIG_DM}&showThreadMessages=true&count={count}&offset={}",
+            page * count
+        );
+        let before = counter.calls();
+        let got = ask(b, &path, &RC_ANA).await;
+        calls.push(counter.calls() - before);
+        let want = ask(a, &path, &RC_ANA).await;
+        assert_eq!(got.status, 200, "{path}: {}", got.body);
+        let ids = ids(&got);
+        assert_eq!(ids, self::ids(&want), "{path}: A's page");
+        seen.extend(ids.iter().cloned());
+        if ids.len() < count as usize {
+            break;
+        }
+    }
+    let mut once = seen.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), seen.len(), "every message once");
+    // A's whole conversation, newest first, in one walk of the store: the same list.
+    let mut q = threadgate::canonical::ThreadQuery::new(
+        threadgate::canonical::Principal {
+            user_id: RC_ANA[0].1.into(),
+            username: "ana.lima".into(),
+            admin_of: Vec::new(),
+        },
+        threadgate::canonical::Target::Room(BIG_DM.into()),
+    );
+    q.filter.include_replies = true;
+    q.order = threadgate::canonical::Order::Descending;
+    let all = crate::common::store_query(&q)
+        .await
+        .expect("the store answers");
+    let want: Vec<String> = all
+        .messages
+        .into_iter()
+        .map(|m| format!("{:?}", m.id))
+        .collect();
+    assert!(want.len() > 2_000, "{} messages", want.len());
+    assert_eq!(seen, want, "every message, in order");
+    calls
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_paging_2000_messages_by_offset_costs_at_most_two_upstream_calls_a_page() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let counter = Counter::start().await;
+    let b = quip_b(counter.url(), Some(bearer_credentials(dir.path())), |_| {}).await;
+    let a = Gw::default().await;
+    // Pages of 50: the cursor the previous page ended on, plus the boundary message it
+    // repeats, fit one call.
+    let pages = page_through(&b, &a, &counter, 50).await;
+    assert!(pages.len() > 40, "{} pages", pages.len());
+    assert!(pages.iter().all(|&n| n == 1), "calls per page: {pages:?}");
+    // Pages of 100: a page and the repeated boundary message take two calls.
+    let calls = page_through(&b, &a, &counter, 100).await;
+    assert_eq!(calls[0], 1, "the first page: {calls:?}");
+    assert!(calls.iter().all(|&n| n <= 2), "calls per page: {calls:?}");
+    // B's histogram says the same: every query within 2 calls, as many calls as A saw.
+    // (Each `dm.history` is three queries: the peer by user id, then by username, neither
+    // of which Quip names, answered without a call; then the thread by id.)
+    let metrics = send(b.http.get(format!("{}/metrics", b.admin))).await.body;
+    let label = format!("backend=\"quip:127.0.0.1:{}\"", counter.addr.port());
+    let value = |name: &str| -> f64 {
+        let prefix = format!("threadgate_upstream_calls_per_request_{name} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} in\n{metrics}"))
+    };
+    let queries = value(&format!("count{{{label}}}"));
+    assert_eq!(
+        queries,
+        value(&format!("bucket{{{label},le=\"2\"}}")),
+        "every query within 2 calls"
+    );
+    assert_eq!(value(&format!("sum{{{label}}}")), counter.calls() as f64);
+    assert_eq!(queries, (3 * (pages.len() + calls.len())) as f64);
 }
