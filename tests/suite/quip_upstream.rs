@@ -423,3 +423,121 @@ async fn a_client_paging_2000_messages_by_offset_costs_at_most_two_upstream_call
     assert_eq!(value(&format!("sum{{{label}}}")), counter.calls() as f64);
     assert_eq!(queries, (3 * (pages.len() + calls.len())) as f64);
 }
+
+/// B's backend built on its own (passthrough: Ana's bearer token goes upstream), asked
+/// canonical queries directly.
+async fn quip_backend(
+    url: String,
+    max_calls: usize,
+) -> std::sync::Arc<dyn threadgate::backend::Backend> {
+    let cfg = BackendConfig::Quip(QuipBackendConfig {
+        url,
+        max_calls_per_request: max_calls,
+        ..QuipBackendConfig::default()
+    });
+    threadgate::backend::build(&cfg)
+        .await
+        .expect("builds")
+        .backend
+}
+
+fn ana_context() -> threadgate::backend::QueryContext {
+    threadgate::backend::QueryContext {
+        credential: Some(threadgate::canonical::Credential::Bearer {
+            token: SC_ANA[0].1.trim_start_matches("Bearer ").into(),
+        }),
+        ..threadgate::backend::QueryContext::default()
+    }
+}
+
+fn big_dm_query(
+    order: threadgate::canonical::Order,
+    offset: u64,
+    limit: u32,
+) -> threadgate::canonical::ThreadQuery {
+    use threadgate::canonical::{Principal, Slice, Target, ThreadQuery};
+    let mut q = ThreadQuery::new(
+        Principal {
+            user_id: RC_ANA[0].1.into(),
+            username: "ana.lima".into(),
+            admin_of: Vec::new(),
+        },
+        Target::Room(BIG_DM.into()),
+    );
+    q.filter.include_replies = true;
+    q.order = order;
+    q.slice = Slice::Offset {
+        offset,
+        limit: Some(limit),
+    };
+    q.want_total = true;
+    q
+}
+
+fn page_ids(p: &threadgate::canonical::Page) -> Vec<String> {
+    p.messages.iter().map(|m| m.id.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn totals_are_counted_once_by_walking_then_every_page_stays_within_two_calls() {
+    use threadgate::canonical::Order;
+    let counter = Counter::start().await;
+    let b = quip_backend(counter.url(), 50).await;
+    let ctx = ana_context();
+    let mut per_page = Vec::new();
+    for (order, offset) in [
+        (Order::Descending, 0),
+        (Order::Descending, 100),
+        (Order::Descending, 200),
+        (Order::Descending, 1_500),
+        (Order::Descending, 1_600),
+        (Order::Ascending, 0),
+        (Order::Ascending, 100),
+        (Order::Ascending, 2_200),
+        (Order::Ascending, 2_300),
+    ] {
+        let q = big_dm_query(order, offset, 100);
+        let want = crate::common::store_query(&q)
+            .await
+            .expect("the store answers");
+        let before = counter.calls();
+        let got = b.query(&q, &ctx).await.expect("B answers");
+        per_page.push(counter.calls() - before);
+        assert_eq!(page_ids(&got), page_ids(&want), "{order:?} {offset}");
+        assert_eq!(got.total, want.total, "{order:?} {offset}");
+    }
+    // The first page walks the whole conversation to count it: 24 calls of 100 for 2,285
+    // messages (each call after the first repeats the boundary message); every later page,
+    // either order, any offset the walk passed, within two.
+    assert_eq!(per_page[0], 24, "{per_page:?}");
+    assert!(per_page[1..].iter().all(|&n| n <= 2), "{per_page:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_total_past_the_call_budget_is_refused_never_guessed() {
+    use threadgate::canonical::{Error, Order, TimeBound};
+    let counter = Counter::start().await;
+    let b = quip_backend(counter.url(), 20).await;
+    let ctx = ana_context();
+    let q = big_dm_query(Order::Descending, 0, 20);
+    let err = b.query(&q, &ctx).await.expect_err("refused");
+    assert_eq!(
+        err,
+        Error::Unsupported("a request needing more than 20 upstream calls".into())
+    );
+    assert_eq!(counter.calls(), 20);
+    // The same page without a total is one call.
+    let mut page = q.clone();
+    page.want_total = false;
+    let got = b.query(&page, &ctx).await.expect("B answers");
+    assert_eq!(got.messages.len(), 20);
+    assert_eq!(counter.calls(), 21);
+    // A lower bound on creation time stops the walk where it starts: the total of the
+    // messages since then is counted within the budget.
+    let mut recent = q.clone();
+    recent.filter.created_after = Some(TimeBound::inclusive(1_771_000_000_000_000));
+    let want = crate::common::store_query(&recent).await.expect("store");
+    let got = b.query(&recent, &ctx).await.expect("B answers");
+    assert_eq!(page_ids(&got), page_ids(&want));
+    assert_eq!(got.total, want.total);
+}
