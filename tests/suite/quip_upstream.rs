@@ -44,10 +44,14 @@ impl Counter {
         format!("http://{}", self.addr)
     }
 
-    /// Forwards every request to A unchanged (method, path and query, headers), and its
+    /// In front of gateway A: forwards every request to A unchanged (method, path and query, headers), and its
     /// answer back.
     pub async fn start() -> Counter {
-        let a = demo_gateway();
+        Counter::before(demo_gateway()).await
+    }
+
+    /// The same in front of the gateway at `a`.
+    pub async fn before(a: SocketAddr) -> Counter {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -724,4 +728,106 @@ async fn an_upstream_429_is_the_dialects_rate_limit_answer_with_the_wait() {
     );
     assert_eq!(quip.status, 503, "{}", quip.body);
     assert!(quip.body.contains("Over Rate Limit"), "{}", quip.body);
+}
+
+// ---- a conversation that changes while a client pages -------------------------------------
+
+/// `2026-01-12T08:13:53.521895Z` for a time in microseconds.
+fn iso_micros(usec: i64) -> String {
+    let c = threadgate::canonical::time::Civil::from_usec(usec);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        c.year, c.month, c.day, c.hour, c.minute, c.second, c.micro
+    )
+}
+
+/// Adds one visible message of Ana's to the big direct room of `store`.
+fn add_message(store: &threadgate::backend::embedded::EmbeddedBackend, id: &str, usec: i64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = serde_json::json!({
+        "id": id,
+        "room_id": BIG_DM,
+        "author_id": RC_ANA[0].1,
+        "recipient_id": "wnWPgRuQDB3TzxiZq",
+        "text": "added while a client pages",
+        "created_at": iso_micros(usec),
+        "kind": "regular",
+        "status": "visible",
+    });
+    std::fs::write(dir.path().join("messages.jsonl"), format!("{line}\n")).expect("write");
+    let stats = store.import_dir(dir.path()).expect("imported");
+    assert_eq!(stats.messages, 1);
+}
+
+/// The `dm.history` page of `count` at `offset` (replies included).
+fn dm_page(offset: u64, count: u32) -> String {
+    format!(
+        "/api/v1/dm.history?roomId={BIG_DM}&showThreadMessages=true&count={count}&offset={offset}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_position_is_found_at_its_boundary_and_walked_again() {
+    // Gateway A' over a store of its own, which this test changes.
+    let store = crate::common::private_store();
+    let a = Gw::around(
+        threadgate::server::start_with(
+            test_config(),
+            threadgate::server::Parts {
+                auth: store.authenticator(),
+                backend: store.clone(),
+                ids: crate::common::demo_ids(),
+            },
+        )
+        .await
+        .expect("gateway A' starts"),
+    );
+    let counter = Counter::before(a.running.addr).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = quip_b(counter.url(), Some(bearer_credentials(dir.path())), |_| {}).await;
+    for offset in [0, 50] {
+        let got = ask(&b, &dm_page(offset, 50), &RC_ANA).await;
+        assert_eq!(
+            ids(&got),
+            ids(&ask(&a, &dm_page(offset, 50), &RC_ANA).await)
+        );
+    }
+    // A message new at the head: within the cache's age bound the client's next page
+    // continues where its walk stood (offset 100 of the conversation it started on, 101 of
+    // today's), one call, nothing skipped or repeated.
+    let newest = messages_of(&ask(&a, &dm_page(0, 1), &RC_ANA).await)[0]["ts"].clone();
+    let newest_usec =
+        threadgate::canonical::time::parse_datetime(newest.as_str().expect("ts")).expect("a time");
+    add_message(&store, "zzNewAtTheHead0001", newest_usec + 1_000_000);
+    let before = counter.calls();
+    let got = ask(&b, &dm_page(100, 50), &RC_ANA).await;
+    assert_eq!(counter.calls() - before, 1);
+    assert_eq!(ids(&got), ids(&ask(&a, &dm_page(101, 50), &RC_ANA).await));
+    // A message created in the boundary microsecond of the next page, sorting before the
+    // boundary message: the answer after the cursor does not repeat what the cursor saw,
+    // so the position is stale and B walks again; the page is today's.
+    let boundary = ask(&a, &dm_page(150, 1), &RC_ANA).await;
+    let m = &messages_of(&boundary)[0];
+    let id = m["_id"].as_str().expect("id");
+    let ts = m["ts"].as_str().expect("ts");
+    let page_end = store
+        .query_blocking(&{
+            let mut q = big_dm_query(threadgate::canonical::Order::Descending, 150, 1);
+            q.want_total = false;
+            q
+        })
+        .expect("store")
+        .messages[0]
+        .created_usec;
+    assert!(iso_micros(page_end).starts_with(&ts[..23]), "{ts}");
+    add_message(&store, &format!("{id}z"), page_end);
+    let before = counter.calls();
+    let got = ask(&b, &dm_page(150, 50), &RC_ANA).await;
+    let want = ask(&a, &dm_page(150, 50), &RC_ANA).await;
+    assert_eq!(ids(&got), ids(&want));
+    assert!(ids(&got).contains(&format!("\"{id}\"")), "{:?}", ids(&got));
+    assert!(
+        counter.calls() - before > 2,
+        "walked again from the newest message"
+    );
 }
