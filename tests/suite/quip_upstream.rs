@@ -831,3 +831,96 @@ async fn a_stale_position_is_found_at_its_boundary_and_walked_again() {
         "walked again from the newest message"
     );
 }
+
+// ---- identity and authority -----------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_api_reads_only_for_admins_of_the_company_themselves() {
+    use threadgate::config::QuipApi;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let counter = Counter::start().await;
+    let admin = |c: &mut QuipBackendConfig| {
+        c.quip.api = QuipApi::Admin;
+        c.quip.company_id = "northwind".into();
+    };
+    let mapped = quip_b(counter.url(), Some(bearer_credentials(dir.path())), admin).await;
+    let passthrough = quip_b(counter.url(), None, admin).await;
+    let a = Gw::default().await;
+    // Marcus administers northwind: a member's read goes to the Admin API, whose answer
+    // (every thread of the company, his or not) is A's admin answer byte for byte.
+    let want = ask(
+        &a,
+        &format!("/1/admin/messages/{DOC}?company_id=northwind"),
+        &QUIP_MARCUS,
+    )
+    .await;
+    assert_eq!(want.status, 200, "{}", want.body);
+    for b in [&mapped, &passthrough] {
+        let got = ask(b, &format!("/1/messages/{DOC}"), &QUIP_MARCUS).await;
+        assert_eq!((got.status, &got.body), (200, &want.body));
+    }
+    // Priya does not: the directory says so (mapped, no call), the upstream says so to her
+    // own token (passthrough); either way the answer names the company.
+    let forbidden =
+        r#"{"error":"Forbidden","error_code":403,"error_description":"Not authorized: northwind"}"#;
+    let before = counter.calls();
+    let got = ask(&mapped, &format!("/1/messages/{DOC}"), &QUIP_PRIYA).await;
+    assert_eq!((got.status, got.body.as_str()), (403, forbidden));
+    assert_eq!(counter.calls(), before, "refused before any call");
+    let got = ask(&passthrough, &format!("/1/messages/{DOC}"), &QUIP_PRIYA).await;
+    assert_eq!((got.status, got.body.as_str()), (403, forbidden));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapped_caller_without_a_bearer_line_is_forbidden_as_the_platform_says() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("quip-upstream.jsonl");
+    // Priya's line is a Rocket.Chat token, which Quip does not take; nobody else has one.
+    std::fs::write(
+        &path,
+        "{\"user_id\":\"vDstRKMvtHPAYJks4\",\"scheme\":\"rocketchat\",\"upstream_user_id\":\"vDstRKMvtHPAYJks4\",\"token\":\"t\"}\n",
+    )
+    .expect("write");
+    let counter = Counter::start().await;
+    let b = quip_b(counter.url(), Some(path.display().to_string()), |_| {}).await;
+    let cases: [(String, &[(&str, &str)], u16, &str); 2] = [
+        (
+            format!("/1/messages/{DOC}"),
+            &QUIP_PRIYA,
+            403,
+            r#"{"error":"Forbidden","error_code":403,"error_description":"Not authorized: vCPRIcENZyp"}"#,
+        ),
+        (
+            format!("/api/v1/dm.history?roomId={BIG_DM}&showThreadMessages=true"),
+            &RC_ANA,
+            403,
+            r#"{"success":false,"error":"unauthorized"}"#,
+        ),
+    ];
+    for (path, headers, status, body) in cases {
+        let a = ask(&b, &path, headers).await;
+        assert_eq!((a.status, a.body.as_str()), (status, body), "{path}");
+    }
+    assert_eq!(counter.calls(), 0);
+    // A credential the directory does not know is still 401, before any of that.
+    let a = ask(
+        &b,
+        "/1/messages/vCPRIcENZyp",
+        &[("Authorization", "Bearer nobody")],
+    )
+    .await;
+    assert_eq!(a.status, 401, "{}", a.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rocketchat_caller_in_passthrough_mode_is_401() {
+    // Their X-User-Id/X-Auth-Token cannot go to Quip, which takes bearer tokens.
+    let b = quip_b(format!("http://{}", demo_gateway()), None, |_| {}).await;
+    let a = ask(
+        &b,
+        &format!("/api/v1/dm.history?roomId={BIG_DM}&showThreadMessages=true"),
+        &RC_ANA,
+    )
+    .await;
+    assert_eq!(a.status, 401, "{}", a.body);
+}
