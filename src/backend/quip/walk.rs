@@ -139,34 +139,14 @@ impl<'q> Walk<'q> {
     ) -> Result<Walked, Error> {
         let to = limit.map(|l| offset.saturating_add(l));
         let now = Instant::now();
-        let bound = self.bound;
-        let recalled = planner.cache.recall(&self.key, offset, now, |h| {
-            bound.map_or(true, |b| h.created_usec <= b)
-        });
-        // A total counted below a lower bound is not the thread's (the key leaves it out).
-        let known = recalled
-            .as_ref()
-            .and_then(|r| r.total)
-            .filter(|_| self.lower.is_none());
-        if let Some(total) = known {
-            if to.is_some_and(|t| t <= offset) || offset >= total {
-                return Ok(Walked {
-                    messages: Vec::new(),
-                    total: Some(total),
-                });
-            }
-        }
-        let mut p = match recalled {
-            Some(r) => {
-                let (pos, cursor) = r.start.map_or((0, None), |(at, c)| (at, Some(c)));
-                Progress::at(pos, cursor, Some(r.head))
-            }
-            None => Progress::at(0, None, None),
+        let (mut p, mut known) = match self.start(planner, offset, to, now) {
+            Ok(started) => started,
+            Err(known) => return Ok(known),
         };
-        let need_total = want_total && known.is_none();
         let mut restarted = false;
         loop {
-            let page_done = to.map_or(false, |t| p.pos >= t) || known.is_some_and(|t| p.pos >= t);
+            let need_total = want_total && known.is_none();
+            let page_done = to.is_some_and(|t| p.pos >= t) || known.is_some_and(|t| p.pos >= t);
             if p.ended || (page_done && !need_total) {
                 break;
             }
@@ -177,43 +157,21 @@ impl<'q> Walk<'q> {
                 }
                 _ => MAX_COUNT,
             };
-            let req = match face::messages(self.query, p.cursor.as_ref(), count) {
-                Ok(req) => req,
-                Err(Unanswerable::Empty) => {
-                    p.ended = true;
-                    break;
+            if !self.advance(planner, &mut p, count, offset, to).await? {
+                if restarted {
+                    return Err(Error::BadBackendAnswer(
+                        "quip: an answer after a cursor does not repeat the cursor's messages"
+                            .into(),
+                    ));
                 }
-                Err(u) => return Err(refuse(u)),
-            };
-            let answer = planner.call(&req, count).await?;
-            if let Some(c) = &p.cursor {
-                if !repeats_boundary(c, &answer) {
-                    if restarted || p.pos == 0 {
-                        return Err(Error::BadBackendAnswer(
-                            "quip: an answer after a cursor does not repeat the cursor's messages"
-                                .into(),
-                        ));
-                    }
-                    tracing::info!(offset = p.pos, "quip: a remembered position is stale; walking again from the newest message");
-                    planner.cache.forget(&self.key);
-                    restarted = true;
-                    p = Progress::at(0, None, None);
-                    continue;
-                }
-            }
-            let step = face::step(p.cursor.as_ref(), answer, count)?;
-            for m in step.fresh {
-                if self.lower.is_some_and(|b| !b.admits_after(m.created_usec)) {
-                    p.ended = true;
-                    break;
-                }
-                p.take(m, offset, to);
-            }
-            if step.next.is_none() {
-                p.ended = true;
-            }
-            if !p.ended {
-                p.mark();
+                tracing::info!(
+                    offset = p.pos,
+                    "quip: a remembered position is stale; walking again from the newest message"
+                );
+                planner.cache.forget(&self.key);
+                restarted = true;
+                p = Progress::at(0, None, None);
+                known = None;
             }
         }
         let total = if p.ended { Some(p.pos) } else { known };
@@ -227,5 +185,135 @@ impl<'q> Walk<'q> {
             messages: p.messages,
             total,
         })
+    }
+
+    /// Where the walk starts, from what the cache remembers, with the total it knows; or,
+    /// `Err`, the answer without a call (the page lies past a known total).
+    fn start(
+        &self,
+        planner: &Planner<'_>,
+        offset: u64,
+        to: Option<u64>,
+        now: Instant,
+    ) -> Result<(Progress, Option<u64>), Walked> {
+        let bound = self.bound;
+        let recalled = planner.cache.recall(&self.key, offset, now, |h| {
+            bound.map_or(true, |b| h.created_usec <= b)
+        });
+        // A total counted below a lower bound is not the thread's (the key leaves it out).
+        let known = recalled
+            .as_ref()
+            .and_then(|r| r.total)
+            .filter(|_| self.lower.is_none());
+        if let Some(total) = known {
+            if to.is_some_and(|t| t <= offset) || offset >= total {
+                return Err(Walked {
+                    messages: Vec::new(),
+                    total: Some(total),
+                });
+            }
+        }
+        let p = match recalled {
+            Some(r) => {
+                let (pos, cursor) = r.start.map_or((0, None), |(at, c)| (at, Some(c)));
+                Progress::at(pos, cursor, Some(r.head))
+            }
+            None => Progress::at(0, None, None),
+        };
+        Ok((p, known))
+    }
+
+    /// One call of `count` messages from where `p` stands, taken into `p`; `false` when
+    /// the answer does not repeat what the cursor saw (a stale position: nothing taken).
+    async fn advance(
+        &self,
+        planner: &mut Planner<'_>,
+        p: &mut Progress,
+        count: u32,
+        offset: u64,
+        to: Option<u64>,
+    ) -> Result<bool, Error> {
+        let req = match face::messages(self.query, p.cursor.as_ref(), count) {
+            Ok(req) => req,
+            Err(Unanswerable::Empty) => {
+                p.ended = true;
+                return Ok(true);
+            }
+            Err(u) => return Err(refuse(u)),
+        };
+        let answer = planner.call(&req, count).await?;
+        if p.cursor
+            .as_ref()
+            .is_some_and(|c| !repeats_boundary(c, &answer))
+        {
+            return Ok(false);
+        }
+        let step = face::step(p.cursor.as_ref(), answer, count)?;
+        for m in step.fresh {
+            if self.lower.is_some_and(|b| !b.admits_after(m.created_usec)) {
+                p.ended = true;
+                break;
+            }
+            p.take(m, offset, to);
+        }
+        if step.next.is_none() {
+            p.ended = true;
+        }
+        if !p.ended {
+            p.mark();
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::canonical::User;
+
+    fn m(id: &str, usec: i64) -> Message {
+        let author = User {
+            id: "U".into(),
+            username: String::new(),
+            name: None,
+            avatar_url: None,
+        };
+        Message::new(id, "T", author, usec)
+    }
+
+    #[test]
+    fn the_walks_cursor_is_the_one_step_would_continue_from() {
+        let answer = vec![m("a", 9), m("b", 7), m("c", 7)];
+        let step = face::step(None, answer.clone(), 3).expect("steps");
+        let mut p = Progress::at(0, None, None);
+        for msg in answer {
+            p.take(msg, 1, Some(2));
+        }
+        assert_eq!(p.cursor, step.next);
+        assert_eq!(p.pos, 3);
+        assert_eq!(p.head.as_ref().map(|h| h.id.as_str()), Some("a"));
+        let kept: Vec<&str> = p.messages.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(kept, ["b"], "only offsets [1, 2)");
+        assert_eq!(p.positions.len(), 1, "the page's end is remembered");
+        assert_eq!(p.positions[0].0, 2);
+    }
+
+    #[test]
+    fn an_answer_must_repeat_what_the_cursor_saw_in_its_microsecond() {
+        let cursor = Cursor {
+            max_created_usec: 7,
+            seen: vec!["b".into(), "c".into()],
+        };
+        assert!(repeats_boundary(
+            &cursor,
+            &[m("b", 7), m("c", 7), m("d", 5)]
+        ));
+        // The boundary message deleted, or a newer one in its microsecond sorted first.
+        assert!(!repeats_boundary(&cursor, &[m("c", 7), m("d", 5)]));
+        assert!(!repeats_boundary(
+            &cursor,
+            &[m("bz", 7), m("b", 7), m("c", 7)]
+        ));
+        assert!(!repeats_boundary(&cursor, &[m("b", 7)]));
     }
 }
