@@ -314,3 +314,57 @@ async fn a_stale_position_is_found_at_its_boundary_and_walked_again() {
         "walked again from the newest message"
     );
 }
+
+/// The published Rocket.Chat client pages the big direct room through B (a Rocket.Chat
+/// caller over a Quip upstream): every message once, in order, within two upstream calls a
+/// page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_rocketchat_client_pages_through_a_quip_upstream() {
+    let python = tokio::task::spawn_blocking(crate::rocketchat_client::provision)
+        .await
+        .expect("provisioning task")
+        .unwrap_or_else(|e| panic!("the Rocket.Chat client test cannot run: {e}"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let counter = Counter::start().await;
+    let b = quip_b(counter.url(), Some(bearer_credentials(dir.path())), |_| {}).await;
+    let script = crate::common::root().join("tests/clients/rocketchat/page_dm.py");
+    let base = b.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        crate::rocketchat_client::run(
+            std::process::Command::new(&python).arg(&script).args([
+                base.as_str(),
+                RC_ANA[0].1,
+                RC_ANA[1].1,
+                BIG_DM,
+                "100",
+            ]),
+            "running tests/clients/rocketchat/page_dm.py",
+        )
+    })
+    .await
+    .expect("client task")
+    .unwrap_or_else(|e| panic!("{e}"));
+    let seen: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("client output ({e}): {out}"));
+    let got: Vec<String> = seen["dm"]
+        .as_array()
+        .unwrap_or_else(|| panic!("dm in {out}"))
+        .iter()
+        .map(|v| format!("{v}"))
+        .collect();
+    let mut q = big_dm_query(threadgate::canonical::Order::Descending, 0, u32::MAX);
+    q.slice = threadgate::canonical::Slice::default();
+    q.want_total = false;
+    let want: Vec<String> = crate::common::store_query(&q)
+        .await
+        .expect("the store answers")
+        .messages
+        .into_iter()
+        .map(|m| format!("{:?}", m.id))
+        .collect();
+    assert_eq!(want.len(), 2_285);
+    assert_eq!(got, want, "every message once, newest first");
+    // 23 pages of 100 (the last short): one call for the first, two for the others but
+    // the last, whose 85 messages and the repeated boundary fit one.
+    assert_eq!(counter.calls(), 1 + 21 * 2 + 1);
+}
