@@ -29,12 +29,18 @@ pub(crate) const DOC: &str = "vCPRIcENZyp";
 pub(crate) struct Counter {
     pub addr: SocketAddr,
     calls: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
 }
 
 impl Counter {
     /// Messages calls forwarded so far (`/1/messages/`, `/1/admin/messages/`).
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Requests of any route forwarded so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
     }
 
     pub fn url(&self) -> String {
@@ -55,14 +61,18 @@ impl Counter {
         let addr = listener.local_addr().expect("addr");
         let calls = Arc::new(AtomicUsize::new(0));
         let counted = calls.clone();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let all = requests.clone();
         let client = reqwest::Client::new();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let counted = counted.clone();
+                let all = all.clone();
                 let client = client.clone();
                 let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
                     let counted = counted.clone();
                     let client = client.clone();
+                    all.fetch_add(1, Ordering::SeqCst);
                     async move {
                         let path = req.uri().path();
                         if path.starts_with("/1/messages/")
@@ -92,7 +102,11 @@ impl Counter {
                 );
             }
         });
-        Counter { addr, calls }
+        Counter {
+            addr,
+            calls,
+            requests,
+        }
     }
 }
 
@@ -432,4 +446,23 @@ async fn a_rocketchat_caller_in_passthrough_mode_is_401() {
     )
     .await;
     assert_eq!(a.status, 401, "{}", a.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passthrough_sends_other_quip_routes_upstream_unchanged() {
+    let counter = Counter::start().await;
+    let off = quip_b(counter.url(), None, |_| {}).await;
+    let on = quip_b(counter.url(), None, |c| c.passthrough = true).await;
+    let a = Gw::default().await;
+    let path = "/1/threads/vCPRIcENZyp?x=1";
+    let want = ask(&a, path, &QUIP_PRIYA).await;
+    // Off: B's own answer to a route it does not serve, no request upstream.
+    let before = counter.requests();
+    let got = ask(&off, path, &QUIP_PRIYA).await;
+    assert_eq!((got.status, &got.body), (want.status, &want.body));
+    assert_eq!(counter.requests(), before);
+    // On: the request goes to A as it is, and A's answer comes back.
+    let got = ask(&on, path, &QUIP_PRIYA).await;
+    assert_eq!((got.status, &got.body), (want.status, &want.body));
+    assert_eq!(counter.requests(), before + 1);
 }
