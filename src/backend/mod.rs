@@ -6,10 +6,12 @@
 //! ([`crate::server::decorate`]).
 
 pub mod credentials;
+pub mod cursor_cache;
 pub mod embedded;
 pub mod fault;
 pub mod http;
 pub mod proxy;
+pub mod quip;
 pub mod rocketchat;
 pub mod shadow;
 pub mod timed;
@@ -189,6 +191,7 @@ pub async fn build(config: &crate::config::BackendConfig) -> Result<Built, Strin
         }
         BackendConfig::Http(cfg) => http::build(cfg, None),
         BackendConfig::RocketChat(cfg) => rocketchat::build(cfg),
+        BackendConfig::Quip(cfg) => quip::build(cfg),
     }
 }
 

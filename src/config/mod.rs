@@ -7,12 +7,14 @@ mod backend;
 mod sections;
 mod shadow;
 mod upstream;
+mod upstream_quip;
 
 pub use backend::SectionError;
 pub use sections::*;
 pub use shadow::ShadowConfig;
 use std::path::{Path, PathBuf};
 pub use upstream::{RocketChatBackendConfig, UpstreamAuthConfig, UpstreamAuthMode};
+pub use upstream_quip::{QuipApi, QuipApiConfig, QuipBackendConfig};
 
 /// The default config file, relative to the working directory.
 pub const DEFAULT_PATH: &str = "config/threadgate.toml";
@@ -292,6 +294,11 @@ impl Config {
                     return bad(key, &reason);
                 }
             }
+            BackendConfig::Quip(q) => {
+                if let Some((key, reason)) = q.problem(&self.auth.directory) {
+                    return bad(key, &reason);
+                }
+            }
         }
         None
     }
@@ -361,6 +368,10 @@ impl Config {
             BackendConfig::RocketChat(rc) => {
                 resolve(&mut rc.auth.credentials);
                 resolve(&mut rc.ca_file);
+            }
+            BackendConfig::Quip(q) => {
+                resolve(&mut q.auth.credentials);
+                resolve(&mut q.ca_file);
             }
         };
         resolve_backend(&mut self.backend);

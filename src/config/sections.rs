@@ -1,5 +1,6 @@
 //! The keys of the config file, section by section, with their defaults.
 
+use super::QuipBackendConfig;
 use super::RocketChatBackendConfig;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -98,6 +99,7 @@ pub enum BackendConfig {
     Embedded(EmbeddedConfig),
     Http(HttpBackendConfig),
     RocketChat(RocketChatBackendConfig),
+    Quip(QuipBackendConfig),
 }
 
 impl Default for BackendConfig {
@@ -113,6 +115,7 @@ impl BackendConfig {
             BackendConfig::Embedded(_) => "embedded",
             BackendConfig::Http(_) => "http",
             BackendConfig::RocketChat(_) => "rocketchat",
+            BackendConfig::Quip(_) => "quip",
         }
     }
 }
