@@ -6,10 +6,12 @@
 //! ([`crate::server::decorate`]).
 
 pub mod credentials;
+pub mod cursor_cache;
 pub mod embedded;
 pub mod fault;
 pub mod http;
 pub mod proxy;
+pub mod quip;
 pub mod rocketchat;
 pub mod selfcommunity;
 pub mod shadow;
@@ -24,6 +26,15 @@ use std::time::{Duration, Instant};
 
 /// A boxed, sendable future (the trait is used as `dyn Backend`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A backend's data generation ([`Backend::data_version`]): compared for equality only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DataVersion {
+    /// Changes committed through this process's handle of the data.
+    pub local: u64,
+    /// Changes committed by anyone else (other connections, other processes).
+    pub external: u64,
+}
 
 /// What a backend can do natively; the gateway plans around what it cannot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +136,14 @@ pub trait Backend: Send + Sync + 'static {
         None
     }
 
+    /// The generation of the data the backend answers from, when it can tell cheaply and
+    /// exactly: two equal generations mean every query has the same answer. The gateway's
+    /// answer cache ([`crate::server::answers`]) keeps answers only for a backend that
+    /// says; `None` (the default: upstreams, whose data changes without telling) keeps none.
+    fn data_version(&self) -> Option<DataVersion> {
+        None
+    }
+
     /// A cheap round trip that proves the backend answers (readiness).
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>>;
 }
@@ -173,6 +192,7 @@ pub async fn build(config: &crate::config::BackendConfig) -> Result<Built, Strin
         }
         BackendConfig::Http(cfg) => http::build(cfg, None),
         BackendConfig::RocketChat(cfg) => rocketchat::build(cfg),
+        BackendConfig::Quip(cfg) => quip::build(cfg),
         BackendConfig::SelfCommunity(cfg) => selfcommunity::build(cfg),
     }
 }

@@ -47,6 +47,10 @@ impl Backend for Timed {
         })
     }
 
+    fn data_version(&self) -> Option<super::DataVersion> {
+        self.inner.data_version()
+    }
+
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             let started = Instant::now();

@@ -33,7 +33,7 @@ impl std::fmt::Debug for Credential {
 }
 
 /// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Principal {
     pub user_id: UserId,
@@ -74,7 +74,7 @@ pub enum Target {
 }
 
 /// On whose authority the caller reads.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Access {
     /// Members read their rooms; anyone reads public channels.
@@ -86,7 +86,7 @@ pub enum Access {
 }
 
 /// A bound on a time in microseconds since the epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimeBound {
     pub usec: i64,
@@ -109,7 +109,7 @@ impl TimeBound {
 }
 
 /// A bound at a message's position in (created, id) order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdBound {
     pub id: MessageId,
@@ -117,7 +117,7 @@ pub struct IdBound {
 }
 
 /// Which kind of records a query reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum KindFilter {
     /// Regular and system messages, document comments.
@@ -128,7 +128,7 @@ pub enum KindFilter {
 }
 
 /// Which messages of the target count.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Filter {
     /// Lower bound on creation time.
@@ -161,7 +161,7 @@ pub struct Filter {
 }
 
 /// Sort direction over (created, id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Order {
     #[default]
@@ -170,7 +170,7 @@ pub enum Order {
 }
 
 /// Which part of the ordered result the caller wants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Slice {
     /// Skip `offset`, take `limit` (None = all).
@@ -198,7 +198,7 @@ impl Default for Slice {
 }
 
 /// One canonical question: who asks, about what, which messages, in what order, which slice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThreadQuery {
     pub principal: Principal,
@@ -227,7 +227,7 @@ pub struct ThreadQuery {
 /// filter rules, satisfy `after`, and were created before the oldest returned message's time
 /// truncated to `resolution_usec`. Counted only when `after` is set and admits the oldest
 /// returned message (it is newer than the bound); otherwise nothing is unread.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UnreadsWindow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -245,6 +245,15 @@ impl TimeBound {
             usec >= self.usec
         } else {
             usec > self.usec
+        }
+    }
+
+    /// Whether `usec` lies on the allowed side of this bound taken as an upper bound.
+    pub fn admits_before(&self, usec: i64) -> bool {
+        if self.inclusive {
+            usec <= self.usec
+        } else {
+            usec < self.usec
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Reading a tagged backend section (`[backend]`, later `[shadow.backend]`): `kind` picks the
 //! struct, and a key that belongs to another kind is refused by name.
 
+use super::QuipBackendConfig;
 use super::SelfCommunityBackendConfig;
 use super::{BackendConfig, EmbeddedConfig, HttpBackendConfig, RocketChatBackendConfig};
 use serde::de::DeserializeOwned;
@@ -31,6 +32,21 @@ const KINDS: &[(&str, &[&str])] = &[
             "max_calls_per_request",
             "auth",
             "ca_file",
+        ],
+    ),
+    (
+        "quip",
+        &[
+            "url",
+            "timeout_ms",
+            "connect_timeout_ms",
+            "max_idle_connections",
+            "passthrough",
+            "max_calls_per_request",
+            "auth",
+            "ca_file",
+            "cursor_cache_entries",
+            "quip",
         ],
     ),
     (
@@ -104,6 +120,7 @@ impl BackendConfig {
         Ok(match kind.as_str() {
             "http" => BackendConfig::Http(section::<HttpBackendConfig>(value)?),
             "rocketchat" => BackendConfig::RocketChat(section::<RocketChatBackendConfig>(value)?),
+            "quip" => BackendConfig::Quip(section::<QuipBackendConfig>(value)?),
             "selfcommunity" => {
                 BackendConfig::SelfCommunity(section::<SelfCommunityBackendConfig>(value)?)
             }

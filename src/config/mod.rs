@@ -7,6 +7,7 @@ mod backend;
 mod sections;
 mod shadow;
 mod upstream;
+mod upstream_quip;
 mod upstream_selfcommunity;
 
 pub use backend::SectionError;
@@ -14,6 +15,7 @@ pub use sections::*;
 pub use shadow::ShadowConfig;
 use std::path::{Path, PathBuf};
 pub use upstream::{RocketChatBackendConfig, UpstreamAuthConfig, UpstreamAuthMode};
+pub use upstream_quip::{QuipApi, QuipApiConfig, QuipBackendConfig};
 pub use upstream_selfcommunity::SelfCommunityBackendConfig;
 
 /// The default config file, relative to the working directory.
@@ -302,6 +304,11 @@ impl Config {
                     return bad(key, &reason);
                 }
             }
+            BackendConfig::Quip(q) => {
+                if let Some((key, reason)) = q.problem(&self.auth.directory) {
+                    return bad(key, &reason);
+                }
+            }
             BackendConfig::SelfCommunity(sc) => {
                 if let Some((key, reason)) = sc.problem(&self.auth.directory) {
                     return bad(key, &reason);
@@ -376,6 +383,10 @@ impl Config {
             BackendConfig::RocketChat(rc) => {
                 resolve(&mut rc.auth.credentials);
                 resolve(&mut rc.ca_file);
+            }
+            BackendConfig::Quip(q) => {
+                resolve(&mut q.auth.credentials);
+                resolve(&mut q.ca_file);
             }
             BackendConfig::SelfCommunity(sc) => {
                 resolve(&mut sc.auth.credentials);

@@ -1,5 +1,6 @@
 //! The keys of the config file, section by section, with their defaults.
 
+use super::QuipBackendConfig;
 use super::RocketChatBackendConfig;
 use super::SelfCommunityBackendConfig;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,10 @@ pub struct ServerConfig {
     /// Peers (CIDR blocks) whose `X-Forwarded-For` / `X-Forwarded-Proto` /
     /// `X-Forwarded-Host` are believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Page answers kept until the backend's data changes (`crate::server::answers`), in
+    /// bytes; 0 keeps none. Only a backend that reports its data generation (the embedded
+    /// store) has answers kept.
+    pub answer_cache_bytes: u64,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +62,7 @@ impl Default for ServerConfig {
             header_read_timeout_ms: 10_000,
             max_connections: 10_000,
             trusted_proxies: Vec::new(),
+            answer_cache_bytes: 16 << 20,
         }
     }
 }
@@ -94,6 +100,7 @@ pub enum BackendConfig {
     Embedded(EmbeddedConfig),
     Http(HttpBackendConfig),
     RocketChat(RocketChatBackendConfig),
+    Quip(QuipBackendConfig),
     SelfCommunity(SelfCommunityBackendConfig),
 }
 
@@ -110,6 +117,7 @@ impl BackendConfig {
             BackendConfig::Embedded(_) => "embedded",
             BackendConfig::Http(_) => "http",
             BackendConfig::RocketChat(_) => "rocketchat",
+            BackendConfig::Quip(_) => "quip",
             BackendConfig::SelfCommunity(_) => "selfcommunity",
         }
     }

@@ -177,6 +177,14 @@ pub trait Endpoint: Send + Sync + 'static {
     /// `render_error`).
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply;
 
+    /// Whether the gateway may keep this endpoint's page answers until the data changes
+    /// ([`crate::server::answers`]), and if so, what of the request the encoder reads
+    /// besides the path, the raw query string and the decoded query (`""`: nothing).
+    /// `None`, the default: never kept.
+    fn cache_vary(&self, _req: &RequestView<'_>) -> Option<String> {
+        None
+    }
+
     /// Another query to try when the backend answered `query` with `error` (e.g. a peer
     /// named by user id, then by username, then as a room id). `None` = answer the error.
     fn retry(&self, _query: &ThreadQuery, _error: &Error) -> Option<ThreadQuery> {

@@ -158,6 +158,19 @@ impl Metrics {
         Ok(m)
     }
 
+    /// Registers `threadgate_answer_cache_total{outcome}` (once, when the answer cache is on).
+    pub fn answer_cache(&self) -> Result<IntCounterVec, prometheus::Error> {
+        let family = IntCounterVec::new(
+            Opts::new(
+                "threadgate_answer_cache_total",
+                "Page requests by answer-cache outcome: hit (served the kept answer), miss (asked the backend), stale (asked, not kept: the answer was for this instant only), uncacheable (endpoint or backend keeps none).",
+            ),
+            &["outcome"],
+        )?;
+        self.registry.register(Box::new(family.clone()))?;
+        Ok(family)
+    }
+
     /// Exposes a platform backend's `threadgate_upstream_calls_per_request`.
     pub fn watch_upstream_calls(
         &self,

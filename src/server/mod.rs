@@ -1,6 +1,7 @@
 //! The gateway process: listeners, the shared state, readiness and graceful shutdown.
 
 pub mod admin;
+pub mod answers;
 pub mod body;
 pub mod context;
 pub mod health;
@@ -40,6 +41,8 @@ pub struct Gateway {
     pub health: Arc<Health>,
     /// Shadow comparison's counters and samples, when `[shadow.backend]` is configured.
     pub shadow: Option<Arc<ShadowState>>,
+    /// Page answers kept until the data changes (`server.answer_cache_bytes > 0`).
+    pub answers: Option<answers::Answers>,
 }
 
 /// What a gateway is built from besides its config: a backend, who checks credentials, and
@@ -94,7 +97,12 @@ impl Gateway {
                 metrics.clone(),
             ));
         }
+        let answers = match config.server.answer_cache_bytes {
+            0 => None,
+            bytes => Some(answers::Answers::new(bytes, metrics.answer_cache()?)),
+        };
         Ok(Gateway {
+            answers,
             router: Router::new(dialects(&config, &parts.ids))
                 .with_passthrough(passthrough.as_ref().map(|p| p.dialect())),
             passthrough,

@@ -82,13 +82,27 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
     }
     let query =
         query.ok_or_else(|| Error::Internal(format!("{}: no decode phase", endpoint.route())))?;
+    // A kept answer is found before the backend is asked (the generation is read first).
+    let lookup = match &gw.answers {
+        Some(answers) => match answers.find(gw.backend.as_ref(), endpoint, req, &query) {
+            (_, Some(kept)) => return Ok(kept),
+            (lookup, None) => lookup,
+        },
+        None => None,
+    };
     let mut query = query;
     // Bounded: an endpoint's retries form a short chain (e.g. user id, username, room id).
     for _ in 0..4 {
         match gw.backend.query(&query, &qctx).await {
             Ok(page) => {
                 endpoint.before_encode(&query, &page).await?;
-                return Ok(endpoint.encode(req, &query, &page));
+                let reply = endpoint.encode(req, &query, &page);
+                if let (Some(answers), Some(lookup)) = (&gw.answers, lookup) {
+                    answers
+                        .keep(gw.backend.as_ref(), &qctx, lookup, &query, &reply)
+                        .await;
+                }
+                return Ok(reply);
             }
             Err(error) => match endpoint.retry(&query, &error) {
                 Some(next) => query = next,

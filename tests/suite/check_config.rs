@@ -170,10 +170,6 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
             "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\ntoken_file = \"x\"\n",
             "is a key of kind \"http\", not of kind \"rocketchat\"",
         ),
-        (
-            "[backend]\nkind = \"quip\"\nurl = \"http://platform.quip.example.com\"\n",
-            "key `backend.kind`: unknown backend kind \"quip\"",
-        ),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {
         let path = write(dir.path(), &format!("rc{i}.toml"), text);
@@ -196,6 +192,86 @@ fn rocketchat_backend_sections_are_checked_key_by_key() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("max_calls_per_request = 20"), "{stdout}");
+}
+
+#[test]
+fn quip_backend_sections_are_checked_key_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "[backend]\nkind = \"quip\"\nurl = \"https://platform.quip.example.com\"\n";
+    let cases = [
+        (
+            "[backend]\nkind = \"quip\"\nurl = \"platform.quip.example.com\"\n".to_owned(),
+            "key `backend.url`: must be an absolute http(s) URL",
+        ),
+        (
+            format!("{head}max_calls_per_request = 5000\n"),
+            "key `backend.max_calls_per_request`: must be between 1 and 1000",
+        ),
+        (
+            format!("{head}cursor_cache_entries = 0\n"),
+            "key `backend.cursor_cache_entries`: must be between 1 and 1000000",
+        ),
+        (
+            format!("{head}[backend.quip]\napi = \"admin\"\n"),
+            "key `backend.quip.company_id`: is required when backend.quip.api is \"admin\"",
+        ),
+        (
+            format!("{head}[backend.quip]\ncompany_id = \"northwind\"\n"),
+            "key `backend.quip.company_id`: is read with backend.quip.api = \"admin\" only",
+        ),
+        (
+            format!("{head}[backend.quip]\napi = \"superuser\"\n"),
+            "key `backend.quip.api`: unknown variant `superuser`",
+        ),
+        (
+            format!("{head}[backend.quip]\napi = \"admin\"\ncompany = \"northwind\"\n"),
+            "key `backend.quip.company`: unknown field `company`",
+        ),
+        (
+            format!("{head}[backend.auth]\nmode = \"mapped\"\ncredentials = \"c.jsonl\"\n"),
+            "key `auth.directory`: is required",
+        ),
+        (
+            format!("{head}passthrough = true\n[backend.auth]\nmode = \"mapped\"\ncredentials = \"c.jsonl\"\n"),
+            "key `backend.passthrough`: needs backend.auth.mode = \"passthrough\"",
+        ),
+        (
+            format!("{head}token_file = \"x\"\n"),
+            "is a key of kind \"http\", not of kind \"quip\"",
+        ),
+        (
+            "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\ncursor_cache_entries = 5\n".to_owned(),
+            "is a key of kind \"quip\", not of kind \"rocketchat\"",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let path = write(dir.path(), &format!("quip{i}.toml"), text);
+        let out = check_config(&path, &[]);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+        assert!(stderr.contains(want), "{text}: {stderr}");
+    }
+    let path = write(
+        dir.path(),
+        "ok.toml",
+        &format!("{head}[backend.quip]\napi = \"admin\"\ncompany_id = \"northwind\"\n[backend.auth]\nmode = \"mapped\"\ncredentials = \"secrets/quip.jsonl\"\n[auth]\ndirectory = \"config/demo\"\n"),
+    );
+    let out = check_config(&path, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "cursor_cache_entries = 10000",
+        "max_calls_per_request = 20",
+        "api = \"admin\"",
+        "company_id = \"northwind\"",
+    ] {
+        assert!(stdout.contains(line), "{line} in {stdout}");
+    }
 }
 
 #[test]
@@ -251,7 +327,7 @@ fn selfcommunity_backend_sections_are_checked_key_by_key() {
         ),
         (
             "[backend]\nkind = \"mattermost\"\n".to_owned(),
-            "key `backend.kind`: unknown backend kind \"mattermost\", expected one of \"embedded\", \"http\", \"rocketchat\", \"selfcommunity\"",
+            "key `backend.kind`: unknown backend kind \"mattermost\", expected one of \"embedded\", \"http\", \"rocketchat\", \"quip\", \"selfcommunity\"",
         ),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {

@@ -3,6 +3,7 @@
 //! files. Expensive set-ups (the demo store, the id map, a backend service) are shared by every
 //! module through [`common`].
 
+mod answer_cache;
 mod check_config;
 mod common;
 mod embedded_plan;
@@ -15,7 +16,10 @@ mod limits;
 mod principal_answers;
 mod quip;
 mod quip_client;
+mod quip_paging;
 mod quip_ratelimit;
+mod quip_upstream;
+mod quip_upstream_faults;
 mod rocketchat_client;
 mod rocketchat_dm;
 mod rocketchat_mapped;

@@ -1,7 +1,8 @@
 //! Quip's official Python client (PyPI `quipclient`, a packaging of quip/quip-api
 //! `python/quip.py`) against a real gateway: the export loop of Quip's backup sample on a
 //! document and on the 2,000-message busy room, the admin endpoint through the client's JSON
-//! fetch helper, and `QuipError` texts (spec: quip.md).
+//! fetch helper, `QuipError` texts (spec: quip.md), and the export loop through a gateway
+//! whose upstream is Rocket.Chat (a cross-dialect cell of `docs/upstreams.md`).
 //!
 //! The client is installed on first run into `target/pyenv-quip` (a virtualenv made with
 //! `python3 -m venv`, then `pip install quipclient==0.1`). Without Python 3 or network access
@@ -276,3 +277,29 @@ async fn quip_error_carries_the_error_description() {
     );
 }
 matrix!(quip_error_carries_the_error_description);
+
+/// The backup loop through a gateway whose upstream is Rocket.Chat (gateway A's Rocket.Chat
+/// face, mapped credentials): a cross-dialect cell. The busy direct room comes back whole,
+/// once and in order, with every time cut to the millisecond (Rocket.Chat keeps
+/// milliseconds; `docs/upstreams.md`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_export_loop_through_a_rocketchat_upstream() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let b = crate::rocketchat_upstream::gateway_b(
+        format!("http://{}", common::demo_gateway()),
+        Some(crate::rocketchat_upstream::demo_credentials(dir.path())),
+        |_| {},
+    )
+    .await;
+    let v = script(vec![b.base.clone(), ANA.into(), BUSY.into()]).await;
+    let want: Vec<(String, i64)> = store_messages(BUSY, false)
+        .into_iter()
+        .map(|(id, usec)| (id, usec - usec.rem_euclid(1000)))
+        .collect();
+    assert!(want.len() > 2_000, "{}", want.len());
+    assert_same(
+        &collected(&v),
+        &want,
+        "busy room through a Rocket.Chat upstream",
+    );
+}

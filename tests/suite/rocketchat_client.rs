@@ -37,7 +37,7 @@ fn venv_python(dir: &Path) -> PathBuf {
     }
 }
 
-fn run(cmd: &mut Command, what: &str) -> Result<String, String> {
+pub(crate) fn run(cmd: &mut Command, what: &str) -> Result<String, String> {
     let out = cmd
         .output()
         .map_err(|e| format!("{what}: cannot run {cmd:?}: {e}"))?;
@@ -71,7 +71,7 @@ fn has_client(python: &Path) -> bool {
 /// The virtual environment's python, created and provisioned on first use. A fresh
 /// environment is built under a temporary name and renamed into place, so an interrupted or
 /// concurrent run never leaves a half-installed environment behind.
-fn provision() -> Result<PathBuf, String> {
+pub(crate) fn provision() -> Result<PathBuf, String> {
     // Both topologies' tests run at once in this process, and the staging directory is named
     // by the process id: one provisioning at a time.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());

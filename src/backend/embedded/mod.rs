@@ -18,6 +18,7 @@ mod schema;
 mod seed;
 mod seek;
 pub mod sql;
+mod version;
 
 #[cfg(test)]
 mod tests;
@@ -26,7 +27,7 @@ pub use import::{ImportStats, INT_ID_LIMIT};
 pub use schema::{current_version, MIGRATIONS};
 pub use seed::ImportError;
 
-use super::{Backend, BoxFuture, Capabilities, QueryContext};
+use super::{Backend, BoxFuture, Capabilities, DataVersion, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{Credential, Error, Page, Principal, RoomKind, ThreadQuery};
 use pool::ReadPool;
@@ -92,6 +93,8 @@ pub struct EmbeddedBackend {
     /// Imports and migrations; also keeps an in-memory database alive.
     writer: Mutex<Connection>,
     readers: Arc<ReadPool>,
+    /// The data generation ([`Backend::data_version`]).
+    versions: version::Versions,
     /// The name in logs and metrics.
     label: String,
 }
@@ -143,6 +146,7 @@ impl EmbeddedBackend {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(EmbeddedBackend {
             label: location.metrics_label(),
+            versions: version::Versions::open(&location)?,
             location,
             writer: Mutex::new(writer),
             readers: Arc::new(ReadPool::new(readers)),
@@ -172,8 +176,10 @@ impl EmbeddedBackend {
         Ok(store)
     }
 
-    fn writer(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.writer.lock().map_err(|_| StoreError::Poisoned)
+    /// The writing connection; releasing it counts one write ([`version`]).
+    fn writer(&self) -> Result<version::Writer<'_>, StoreError> {
+        let conn = self.writer.lock().map_err(|_| StoreError::Poisoned)?;
+        Ok(version::Writer::new(conn, &self.versions))
     }
 
     /// Imports a seed directory in one transaction: all of it, or nothing.
@@ -309,6 +315,14 @@ impl Backend for EmbeddedBackend {
         }
         let query = query.clone();
         Box::pin(async move { readers.run(move |conn| query::run(conn, &query)).await })
+    }
+
+    /// `None` once closed: a closed store answers nothing, not even from the cache.
+    fn data_version(&self) -> Option<DataVersion> {
+        if self.readers.is_closed() {
+            return None;
+        }
+        self.versions.current()
     }
 
     fn probe<'a>(&'a self, _ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {

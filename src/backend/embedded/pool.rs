@@ -44,6 +44,10 @@ impl ReadPool {
         self.permits.close();
     }
 
+    pub(super) fn is_closed(&self) -> bool {
+        self.permits.is_closed()
+    }
+
     fn checkout(&self) -> Result<Checkout<'_>, Error> {
         let conn = self
             .idle

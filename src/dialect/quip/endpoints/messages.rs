@@ -95,6 +95,11 @@ impl Endpoint for GetMessages {
         render_error(req, error)
     }
 
+    /// The encoder reads the query string's pairs (in the key) besides the page.
+    fn cache_vary(&self, _req: &RequestView<'_>) -> Option<String> {
+        Some(String::new())
+    }
+
     fn rate_limit(
         &self,
         req: &RequestView<'_>,

@@ -257,6 +257,11 @@ impl Endpoint for DmHistory {
         render_error(self.profile, req, error)
     }
 
+    /// The encoder reads only the query and the page.
+    fn cache_vary(&self, _req: &RequestView<'_>) -> Option<String> {
+        Some(String::new())
+    }
+
     /// User id → username → direct room id (spec §4 dm.history 1–2).
     fn retry(&self, query: &ThreadQuery, error: &Error) -> Option<ThreadQuery> {
         let Error::NotFound(Resource::User(_)) = error else {

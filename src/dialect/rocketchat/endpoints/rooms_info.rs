@@ -130,6 +130,11 @@ impl Endpoint for RoomsInfo {
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
         render_error(self.profile, req, error)
     }
+
+    /// The encoder reads only the query.
+    fn cache_vary(&self, _req: &RequestView<'_>) -> Option<String> {
+        Some(String::new())
+    }
 }
 
 #[cfg(test)]

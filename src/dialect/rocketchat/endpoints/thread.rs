@@ -237,6 +237,11 @@ impl Endpoint for GetThreadMessages {
         render_error(self.profile, req, error)
     }
 
+    /// The encoder reads only the query and the page.
+    fn cache_vary(&self, _req: &RequestView<'_>) -> Option<String> {
+        Some(String::new())
+    }
+
     fn rate_limit(
         &self,
         req: &RequestView<'_>,

@@ -285,6 +285,16 @@ impl Endpoint for GetPm {
     fn render_error(&self, req: &RequestView<'_>, error: &Error) -> Reply {
         render_error(req, error)
     }
+
+    /// The `next`/`previous` links start with the base URL (`Host`, trusted forwarded
+    /// headers or `public_base_url`).
+    fn cache_vary(&self, req: &RequestView<'_>) -> Option<String> {
+        Some(links::base_url(
+            req,
+            &self.cfg.public_base_url,
+            &self.trusted,
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,290 @@
+//! The `quip` backend: a Quip server (or a gateway speaking Quip) as the upstream, through
+//! the dialect's client face ([`crate::dialect::quip::client`]).
+//!
+//! - [`Upstream`](crate::backend::upstream::Upstream): the HTTP calls, bounded in time and
+//!   size.
+//! - [`plan`]: one canonical query as the calls that answer it exactly: Quip pages newest
+//!   first by `max_created_usec` only, so offsets, totals and oldest-first pages are walked,
+//!   with the [`CursorCache`] remembering where each walk stood; at most `[backend]
+//!   max_calls_per_request` calls; what no calls answer exactly is refused with
+//!   [`Error::Unsupported`].
+//! - [`Credentials`](crate::backend::credentials::Credentials): `mapped` mode's file; a Quip
+//!   upstream takes each user's `bearer` line (a `rocketchat` line is no Quip credential:
+//!   that caller is refused as one who may not read the target).
+//!
+//! Identity: in `passthrough` mode the caller's own bearer token goes upstream, and the
+//! principal is the server's `GET /1/users/current` ([`CurrentUserAuthenticator`], kept by
+//! the gateway's auth cache); in `mapped` mode callers are checked against `[auth]
+//! directory` and the upstream is read with their own upstream token (Rocket.Chat callers,
+//! whose `X-User-Id`/`X-Auth-Token` is no Quip credential, are necessarily mapped).
+//!
+//! Which API: a Quip caller's own `/1/admin/messages/` request goes to the Admin API of the
+//! company it names, with the caller's token (the upstream checks that the caller
+//! administers it; in mapped mode the directory must say so too). Every other query goes to
+//! the Automation API, or with `[backend.quip] api = "admin"` to the Admin API of
+//! `company_id`, for callers who administer that company themselves (the directory says so
+//! in mapped mode; the upstream refuses the others' tokens in passthrough mode): the
+//! gateway never reads with more authority than its caller.
+
+mod plan;
+mod walk;
+
+use super::credentials::Credentials;
+use super::cursor_cache::CursorCache;
+use super::proxy::Proxy;
+use super::upstream::{calls_histogram, now_ms, NoDirectory, Upstream};
+use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
+use crate::auth::Authenticator;
+use crate::canonical::{
+    Access, AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
+};
+use crate::config::{QuipApi, QuipBackendConfig, UpstreamAuthMode};
+use crate::dialect::quip::client::{self as face, Answer, Cursor};
+use crate::dialect::DialectId;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The `quip` backend.
+pub struct QuipBackend {
+    upstream: Arc<Upstream>,
+    /// `Some` in mapped mode.
+    credentials: Option<Arc<Credentials>>,
+    /// `Some` with `passthrough = true`: untranslated Quip routes go there.
+    proxy: Option<Arc<Proxy>>,
+    max_calls: usize,
+    calls: prometheus::Histogram,
+    /// `Some(company)` with `[backend.quip] api = "admin"`.
+    admin_company: Option<String>,
+    cache: Arc<CursorCache<Cursor>>,
+}
+
+/// `GET /1/users/current` with the caller's bearer token: the gateway's authenticator in
+/// passthrough mode.
+pub struct CurrentUserAuthenticator {
+    upstream: Arc<Upstream>,
+}
+
+/// Opens the backend a `[backend] kind = "quip"` section describes (no call is made yet:
+/// readiness follows the first probe). In mapped mode the credentials file is read now, and
+/// again on SIGHUP.
+pub fn build(cfg: &QuipBackendConfig) -> Result<Built, String> {
+    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
+    let upstream = Arc::new(Upstream::new(
+        "quip",
+        &cfg.url,
+        tls.clone(),
+        Duration::from_millis(cfg.timeout_ms),
+        Duration::from_millis(cfg.connect_timeout_ms),
+        cfg.max_idle_connections,
+    )?);
+    let (credentials, auth): (_, Arc<dyn Authenticator>) = match cfg.auth.mode {
+        UpstreamAuthMode::Passthrough => (
+            None,
+            Arc::new(CurrentUserAuthenticator {
+                upstream: upstream.clone(),
+            }),
+        ),
+        UpstreamAuthMode::Mapped => {
+            let creds = Arc::new(Credentials::open(std::path::Path::new(
+                &cfg.auth.credentials,
+            ))?);
+            let reload = creds.clone();
+            crate::auth::directory::on_sighup("backend.auth.credentials", move || {
+                reload.reload().map(|_| ())
+            });
+            (Some(creds), Arc::new(NoDirectory))
+        }
+    };
+    let calls = calls_histogram(&upstream.label)?;
+    let proxy = match cfg.passthrough {
+        true => Some(Arc::new(Proxy::new(
+            &cfg.url,
+            tls,
+            DialectId::Quip,
+            Duration::from_millis(cfg.timeout_ms),
+            Duration::from_millis(cfg.connect_timeout_ms),
+            cfg.max_idle_connections,
+        )?)),
+        false => None,
+    };
+    Ok(Built {
+        backend: Arc::new(QuipBackend {
+            upstream,
+            credentials,
+            proxy,
+            max_calls: cfg.max_calls_per_request,
+            calls,
+            admin_company: (cfg.quip.api == QuipApi::Admin).then(|| cfg.quip.company_id.clone()),
+            cache: Arc::new(CursorCache::new(cfg.cursor_cache_entries)),
+        }),
+        auth,
+    })
+}
+
+impl QuipBackend {
+    /// The bearer token a query is read with, the caller's own.
+    ///
+    /// In mapped mode a caller the directory authenticated but who has no bearer line in
+    /// the credentials file is refused as the platforms refuse an authenticated caller who
+    /// may not read the target (403, or Rocket.Chat's thread `Not Allowed`). In passthrough
+    /// mode an unusable credential is the caller's own: 401.
+    fn credential(&self, query: &ThreadQuery, ctx: &QueryContext) -> Result<Credential, Error> {
+        let warn = |why: &str| {
+            tracing::warn!(backend = %self.upstream.label, user_id = %query.principal.user_id, reason = why, "caller refused");
+        };
+        match &self.credentials {
+            Some(creds) => match creds.of(&query.principal.user_id) {
+                Some(c @ Credential::Bearer { .. }) => Ok(c),
+                Some(Credential::UserToken { .. }) => {
+                    warn("the user's mapped credential is a Rocket.Chat token, which Quip does not take");
+                    Err(Error::Forbidden(forbidden_target(query)))
+                }
+                None => {
+                    warn("no upstream credential for this user in backend.auth.credentials");
+                    Err(Error::Forbidden(forbidden_target(query)))
+                }
+            },
+            None => match &ctx.credential {
+                Some(c @ Credential::Bearer { .. }) => Ok(c.clone()),
+                Some(Credential::UserToken { .. }) => {
+                    warn("a Rocket.Chat credential cannot pass through to a Quip upstream");
+                    Err(Error::Unauthenticated(AuthFailure::Invalid))
+                }
+                None => {
+                    warn("no credential in the request context");
+                    Err(Error::Unauthenticated(AuthFailure::Invalid))
+                }
+            },
+        }
+    }
+
+    /// The query with the access it is read with upstream: the caller's own company-admin
+    /// request as it is; a member's query through the Admin API when `api = "admin"`. A
+    /// company the directory does not say the caller administers is refused (mapped mode;
+    /// in passthrough mode the upstream decides with the caller's own token).
+    fn with_access(&self, query: &ThreadQuery) -> Result<ThreadQuery, Error> {
+        let company = match (&query.access, &self.admin_company) {
+            (Access::CompanyAdmin(c), _) => c.clone(),
+            (Access::Member, Some(c)) => c.clone(),
+            (Access::Member, None) => return Ok(query.clone()),
+        };
+        if self.credentials.is_some() && !query.principal.admin_of.contains(&company) {
+            tracing::info!(backend = %self.upstream.label, user_id = %query.principal.user_id, company = %company, "caller refused: not an admin of the company in the directory");
+            return Err(Error::Forbidden(Resource::Company(company)));
+        }
+        let mut q = query.clone();
+        q.access = Access::CompanyAdmin(company);
+        Ok(q)
+    }
+}
+
+/// What a query names, as the resource a refusal concerns.
+fn forbidden_target(query: &ThreadQuery) -> Resource {
+    match &query.target {
+        Target::Room(id) => Resource::Room(id.clone()),
+        Target::Direct {
+            peer: UserRef::Id(peer) | UserRef::Username(peer),
+        } => Resource::Room(peer.clone()),
+        Target::Group(id) => Resource::Group(id.clone()),
+        Target::Replies(id) => Resource::Message(id.clone()),
+        Target::Conversations => Resource::User(query.principal.user_id.clone()),
+    }
+}
+
+impl Backend for QuipBackend {
+    fn kind(&self) -> &'static str {
+        "quip"
+    }
+
+    fn label(&self) -> &str {
+        &self.upstream.label
+    }
+
+    /// What Quip offers natively: newest-first pages by cursor (the planner walks and the
+    /// cursor cache remembers for offsets and totals).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            offset_paging: false,
+            totals: false,
+            cursors: true,
+            direct_by_peer: false,
+            replies: false,
+            groups: false,
+        }
+    }
+
+    fn query<'a>(
+        &'a self,
+        query: &'a ThreadQuery,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Page, Error>> {
+        Box::pin(async move {
+            let credential = self.credential(query, ctx)?;
+            let query = self.with_access(query)?;
+            let mut planner = plan::Planner::new(
+                &self.upstream,
+                &credential,
+                ctx,
+                self.max_calls,
+                &self.cache,
+            )?;
+            let result = planner.answer(&query).await;
+            self.calls.observe(planner.calls() as f64);
+            result
+        })
+    }
+
+    fn upstream_calls(&self) -> Option<prometheus::Histogram> {
+        Some(self.calls.clone())
+    }
+
+    fn passthrough(&self) -> Option<Arc<Proxy>> {
+        self.proxy.clone()
+    }
+
+    /// `GET /1/users/current` without a credential: a server that answers it (401 or 200)
+    /// is up.
+    fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let req = face::current_user();
+            let got = self.upstream.send(&req, &[], ctx).await?;
+            match got.status.as_u16() {
+                200 | 401 => Ok(()),
+                _ => {
+                    let ans = Answer::with_headers(
+                        got.status.as_u16(),
+                        &got.headers,
+                        &got.body,
+                        now_ms(),
+                    );
+                    Err(face::decode_error(&req, &ans))
+                }
+            }
+        })
+    }
+}
+
+impl Authenticator for CurrentUserAuthenticator {
+    fn authenticate<'a>(
+        &'a self,
+        credential: &'a Credential,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Principal, Error>> {
+        Box::pin(async move {
+            let Ok((name, value)) = face::auth_header(credential) else {
+                tracing::info!(
+                    backend = %self.upstream.label,
+                    "caller refused: a Rocket.Chat credential cannot pass through to a Quip upstream (it takes a bearer token)"
+                );
+                return Err(Error::Unauthenticated(AuthFailure::Invalid));
+            };
+            let req = face::current_user();
+            let got = self
+                .upstream
+                .send(&req, &[(name, value.as_str())], ctx)
+                .await?;
+            let ans = Answer::with_headers(got.status.as_u16(), &got.headers, &got.body, now_ms());
+            face::decode_current_user(&req, &ans)
+        })
+    }
+}
