@@ -11,6 +11,7 @@ mod http_faults;
 mod idmap;
 mod idmap_cache;
 mod import;
+mod import_from;
 mod limits;
 mod principal_answers;
 mod quip;
