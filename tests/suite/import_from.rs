@@ -246,3 +246,91 @@ async fn http_copy_answers_every_dialect_byte_for_byte_and_a_second_run_changes_
 fn creds_token() -> String {
     RC_ANA[1].1.to_owned()
 }
+
+/// A `threadgate backend` of its own over the demo store, each query delayed by `delay_ms`
+/// (so that a copy of small pages is still under way when it is killed).
+async fn slow_service(delay_ms: u64) -> threadgate::service::Running {
+    let mut config = test_config();
+    config.fault.backend_delay_ms = delay_ms;
+    let store = crate::common::demo_store();
+    threadgate::service::start_with(
+        &config,
+        threadgate::backend::Built {
+            auth: store.authenticator(),
+            backend: store,
+        },
+        crate::common::any_port(),
+    )
+    .await
+    .expect("backend service starts")
+}
+
+/// `threadgate --config <config> import --from <kind> --url <url> --credentials <file>
+/// --page-size <n>`, its standard error piped.
+fn command(f: &Fresh, kind: &str, url: &str, creds: &str, page: u32) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_threadgate"));
+    cmd.arg("--config")
+        .arg(&f.config)
+        .args(["import", "--from", kind, "--url", url, "--credentials", creds])
+        .args(["--page-size", &page.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd
+}
+
+/// Runs the command to its end: its exit status and both outputs.
+fn finish(mut cmd: std::process::Command) -> (std::process::ExitStatus, String, String) {
+    let out = cmd.output().expect("threadgate runs");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Starts the command and kills it (SIGKILL) once its progress lines show `pages` pages
+/// written; returns what it printed. The run must not have ended by then.
+fn kill_after_pages(mut cmd: std::process::Command, pages: usize) -> String {
+    use std::io::BufRead;
+    let mut child = cmd.spawn().expect("threadgate starts");
+    let stderr = child.stderr.take().expect("stderr piped");
+    let mut seen = Vec::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.expect("a line");
+        let page = line.starts_with("page: ");
+        seen.push(line);
+        if page && seen.iter().filter(|l| l.starts_with("page: ")).count() >= pages {
+            break;
+        }
+    }
+    child.kill().expect("SIGKILL sent");
+    let status = child.wait().expect("the killed run ends");
+    assert!(!status.success(), "the run was killed, not finished: {seen:?}");
+    seen.join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_killed_half_way_and_started_again_ends_as_one_clean_run() {
+    let service = slow_service(3).await;
+    let url = format!("http://{}", service.addr);
+    let (killed, clean) = (fresh(), fresh());
+    let creds = demo_credentials(killed.dir.path());
+    let done = tokio::task::spawn_blocking(move || {
+        let log = kill_after_pages(command(&killed, "http", &url, &creds, 10), 40);
+        assert!(!log.contains(&creds_token()), "no token printed: {log}");
+        let half = dump(&killed.store);
+        let (status, out, err) = finish(command(&killed, "http", &url, &creds, 10));
+        assert!(status.success(), "{err}");
+        assert!(out.starts_with("copied 8 conversations from http:"), "{out}");
+        let (status, out, err) = finish(command(&clean, "http", &url, &creds, 10));
+        assert!(status.success(), "{err}");
+        assert!(out.contains("messages 2522 added 0 updated 0 unchanged"), "{out}");
+        (half, dump(&killed.store), dump(&clean.store))
+    })
+    .await
+    .expect("the runs");
+    let (half, resumed, clean) = done;
+    assert!(half.len() < clean.len(), "the first run stopped half-way");
+    assert_eq!(resumed, clean, "the resumed copy is the clean copy");
+    service.shutdown();
+}
