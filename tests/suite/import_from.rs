@@ -271,7 +271,15 @@ fn command(f: &Fresh, kind: &str, url: &str, creds: &str, page: u32) -> std::pro
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_threadgate"));
     cmd.arg("--config")
         .arg(&f.config)
-        .args(["import", "--from", kind, "--url", url, "--credentials", creds])
+        .args([
+            "import",
+            "--from",
+            kind,
+            "--url",
+            url,
+            "--credentials",
+            creds,
+        ])
         .args(["--page-size", &page.to_string()])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
@@ -305,7 +313,10 @@ fn kill_after_pages(mut cmd: std::process::Command, pages: usize) -> String {
     }
     child.kill().expect("SIGKILL sent");
     let status = child.wait().expect("the killed run ends");
-    assert!(!status.success(), "the run was killed, not finished: {seen:?}");
+    assert!(
+        !status.success(),
+        "the run was killed, not finished: {seen:?}"
+    );
     seen.join("\n")
 }
 
@@ -321,10 +332,16 @@ async fn a_copy_killed_half_way_and_started_again_ends_as_one_clean_run() {
         let half = dump(&killed.store);
         let (status, out, err) = finish(command(&killed, "http", &url, &creds, 10));
         assert!(status.success(), "{err}");
-        assert!(out.starts_with("copied 8 conversations from http:"), "{out}");
+        assert!(
+            out.starts_with("copied 8 conversations from http:"),
+            "{out}"
+        );
         let (status, out, err) = finish(command(&clean, "http", &url, &creds, 10));
         assert!(status.success(), "{err}");
-        assert!(out.contains("messages 2522 added 0 updated 0 unchanged"), "{out}");
+        assert!(
+            out.contains("messages 2522 added 0 updated 0 unchanged"),
+            "{out}"
+        );
         (half, dump(&killed.store), dump(&clean.store))
     })
     .await
@@ -333,4 +350,83 @@ async fn a_copy_killed_half_way_and_started_again_ends_as_one_clean_run() {
     assert!(half.len() < clean.len(), "the first run stopped half-way");
     assert_eq!(resumed, clean, "the resumed copy is the clean copy");
     service.shutdown();
+}
+
+/// Rocket.Chat pages over every kind of room Rocket.Chat has, and the room list.
+const ROCKETCHAT_PAGES: &[Ask] = &[
+    (
+        "/api/v1/dm.history?roomId=wnWPgRuQDB3TzxiZq&count=20",
+        &RC_ANA,
+    ),
+    (
+        "/api/v1/dm.history?roomId=wnWPgRuQDB3TzxiZq&count=0&showThreadMessages=true",
+        &RC_ANA,
+    ),
+    (
+        "/api/v1/dm.history?roomId=KfiHYviXtTkwsttx3vSt4xaDt4dQRTjJYe&count=50&offset=5",
+        &RC_ANA,
+    ),
+    ("/api/v1/channels.history?roomId=GENERAL&count=100", &RC_ANA),
+    (
+        "/api/v1/channels.history?roomId=GENERAL&count=0&showThreadMessages=true",
+        &RC_ANA,
+    ),
+    (
+        "/api/v1/chat.getThreadMessages?tmid=hwid5RgAfuvaSBZbM",
+        &RC_ANA,
+    ),
+    ("/api/v1/rooms.info?roomId=GENERAL", &RC_ANA),
+    ("/api/v1/rooms.get", &RC_ANA),
+];
+
+const RC_CHLOE: [(&str, &str); 2] = [
+    ("X-User-Id", "2vs9gdu89HRJqmvaa"),
+    (
+        "X-Auth-Token",
+        "hRK1VDlFFebEVhW5TgIVv1d04etirxoQpLcNoCXG42L",
+    ),
+];
+
+/// Rocket.Chat pages of the private group, as a member of it.
+const ROCKETCHAT_GROUP_PAGES: &[Ask] = &[
+    (
+        "/api/v1/groups.history?roomId=RTvWi3XPWmNPu3MpX&count=0&showThreadMessages=true",
+        &RC_CHLOE,
+    ),
+    ("/api/v1/rooms.get", &RC_CHLOE),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rocketchat_copy_answers_rocketchat_pages_byte_for_byte_and_a_second_run_changes_nothing() {
+    let f = fresh();
+    let creds = demo_credentials(f.dir.path());
+    let url = format!("http://{}", demo_gateway());
+    let (first, _) = copy(SourceKind::RocketChat, &url, &f.store, Path::new(&creds)).await;
+    assert!(first.skipped.is_empty(), "{:?}", first.skipped);
+    // Rocket.Chat has no documents: two channels or groups and four direct rooms.
+    assert_eq!(first.rooms, 6, "{first}");
+    assert!(first.stats.messages_added > 2000, "{first}");
+    let copy_gw = gateway_on(&f.store).await;
+    assert_same_as_a(&copy_gw, ROCKETCHAT_PAGES).await;
+    assert_same_as_a(&copy_gw, ROCKETCHAT_GROUP_PAGES).await;
+
+    let before = dump(&f.store);
+    let (second, _) = copy(SourceKind::RocketChat, &url, &f.store, Path::new(&creds)).await;
+    let s = second.stats;
+    assert_eq!(
+        (
+            s.users_added,
+            s.users_updated,
+            s.rooms_added,
+            s.rooms_updated
+        ),
+        (0, 0, 0, 0),
+        "{second}"
+    );
+    assert_eq!((s.messages_added, s.messages_updated), (0, 0), "{second}");
+    assert_eq!(
+        dump(&f.store),
+        before,
+        "the second run left the store as it was"
+    );
 }

@@ -183,20 +183,43 @@ pub(super) fn copy_room(conn: &mut Connection, room: &RoomInfo) -> Result<CopySt
 
 /// Upserts one page of messages (and the users they name) and records `position` for
 /// `key`, in one transaction; the marks are extended before it commits.
+///
+/// A reply's root is not required to be stored yet: a source read newest first gives the
+/// reply before its root, and a source that does not show a root (Rocket.Chat shows no
+/// deleted message) gives replies naming a root it never gives, as its own pages name it.
+/// Foreign keys are not enforced on the writing connection while the page is written (and
+/// are again after): rooms are written before their pages and authors before their
+/// messages, so those references hold; a reply's root may be missing.
 pub(super) fn copy_page(
     conn: &mut Connection,
     messages: &[Message],
     key: &ResumeKey<'_>,
     position: &str,
 ) -> Result<CopyStats, CopyError> {
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let written = write_page(conn, messages, key, position);
+    conn.pragma_update(None, "foreign_keys", true)?;
+    written
+}
+
+fn write_page(
+    conn: &mut Connection,
+    messages: &[Message],
+    key: &ResumeKey<'_>,
+    position: &str,
+) -> Result<CopyStats, CopyError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // A reply may come before its root within a page; references are checked at commit.
-    tx.pragma_update(None, "defer_foreign_keys", true)?;
     let mut stats = CopyStats::default();
     for m in messages {
         upsert_user(&tx, &m.author, &mut stats)?;
         if let Some(r) = &m.recipient {
             upsert_user(&tx, r, &mut stats)?;
+        }
+        if !tx.prepare_cached(ROOM_EXISTS)?.exists([&m.room_id])? {
+            return Err(CopyError::Conflict(format!(
+                "message {:?} names room {:?}, which the store does not have",
+                m.id, m.room_id
+            )));
         }
         upsert_message(&tx, m, &mut stats)?;
     }
@@ -207,13 +230,7 @@ pub(super) fn copy_page(
         position
     ])?;
     marks::extend_all(&tx, marks::INTERVAL)?;
-    tx.commit().map_err(|e| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::ConstraintViolation) => CopyError::Conflict(format!(
-            "room {:?}: a page names a message or user the store does not have ({e})",
-            key.room_id
-        )),
-        _ => CopyError::from(e),
-    })?;
+    tx.commit()?;
     Ok(stats)
 }
 
