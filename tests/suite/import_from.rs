@@ -430,3 +430,48 @@ async fn rocketchat_copy_answers_rocketchat_pages_byte_for_byte_and_a_second_run
         "the second run left the store as it was"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_source_is_waited_out_and_the_copy_is_whole() {
+    // A gateway A of its own whose Rocket.Chat histories allow 20 calls a second.
+    let limited = Gw::start(|c| {
+        c.rocketchat.rate_limit = Some(threadgate::config::RocketChatRateLimit {
+            calls: 20,
+            window_ms: 1_000,
+            exempt_users: Vec::new(),
+        });
+    })
+    .await;
+    let (slow, quick) = (fresh(), fresh());
+    let creds = demo_credentials(slow.dir.path());
+    let (waited, _) = copy(
+        SourceKind::RocketChat,
+        &limited.base,
+        &slow.store,
+        Path::new(&creds),
+    )
+    .await;
+    assert!(waited.skipped.is_empty(), "{:?}", waited.skipped);
+    assert!(waited.tries.waits > 0, "the copy met the limit: {waited}");
+    assert_eq!(
+        waited.tries.retries, 0,
+        "a rate limit is no failure: {waited}"
+    );
+    let url = format!("http://{}", demo_gateway());
+    let (unlimited, _) = copy(
+        SourceKind::RocketChat,
+        &url,
+        &quick.store,
+        Path::new(&creds),
+    )
+    .await;
+    assert_eq!(unlimited.tries.waits, 0, "{unlimited}");
+    // The same data; only the resume records name another source.
+    let data = |store: &Path| -> Vec<String> {
+        dump(store)
+            .into_iter()
+            .filter(|row| !row.starts_with("import_resume:"))
+            .collect()
+    };
+    assert_eq!(data(&slow.store), data(&quick.store));
+}

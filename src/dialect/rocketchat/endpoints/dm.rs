@@ -1,8 +1,10 @@
 //! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history` (spec §3, §4, §5); and,
 //! with the same parameters and answers, `GET /api/v1/channels.history` and
 //! `GET /api/v1/groups.history`, whose `roomId` names a channel or a private group by id
-//! (**gw**: `roomName` is not read), so that another threadgate reads (and copies) every
-//! kind of room through this face.
+//! (**gw**: `roomName` is not read; errors are `dm.history`'s: 403 `unauthorized` for a
+//! room the caller is not in, 404 `Resource not found` for an unknown room or one of
+//! another kind), so that another threadgate reads (and copies) every kind of room through
+//! this face.
 //!
 //! `roomId` names the peer by user id, then by username, then a direct room by id: the
 //! decoder asks for `Target::Direct { peer: UserRef::Id }` and [`Endpoint::retry`] walks the
