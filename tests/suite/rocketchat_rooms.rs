@@ -1,6 +1,6 @@
 //! The Rocket.Chat face's `rooms.get`, `channels.history` and `groups.history` (what a copy
 //! of this gateway's conversations reads of it), on gateway A: goldens of the answers and of
-//! the errors.
+//! the errors (the room lists and errors in `rocketchat_rooms/`, which holds no pages).
 
 use crate::common::{demo_gateway, golden, send, Answer};
 use crate::rocketchat_upstream::RC_ANA;
@@ -25,45 +25,60 @@ async fn on_a(path: &str, headers: &[(&str, &str)]) -> Answer {
 #[tokio::test]
 async fn goldens_of_the_room_list_and_the_channel_and_group_histories() {
     let cases: &[(&str, &[(&str, &str)], u16, &str)] = &[
-        ("/api/v1/rooms.get", &RC_ANA, 200, "rooms_get_ana.json"),
-        ("/api/v1/rooms.get", &RC_CHLOE, 200, "rooms_get_chloe.json"),
-        ("/api/v1/rooms.get", &[], 401, "rooms_get_401.json"),
+        (
+            "/api/v1/rooms.get",
+            &RC_ANA,
+            200,
+            "rocketchat_rooms/rooms_get_ana.json",
+        ),
+        (
+            "/api/v1/rooms.get",
+            &RC_CHLOE,
+            200,
+            "rocketchat_rooms/rooms_get_chloe.json",
+        ),
+        (
+            "/api/v1/rooms.get",
+            &[],
+            401,
+            "rocketchat_rooms/rooms_get_401.json",
+        ),
         (
             "/api/v1/channels.history?roomId=GENERAL&count=3",
             &RC_ANA,
             200,
-            "channels_history_general.json",
+            "rocketchat/channels_history_general.json",
         ),
         (
             "/api/v1/groups.history?roomId=RTvWi3XPWmNPu3MpX&count=3&offset=2",
             &RC_CHLOE,
             200,
-            "groups_history_hardware.json",
+            "rocketchat/groups_history_hardware.json",
         ),
         (
             "/api/v1/groups.history?roomId=RTvWi3XPWmNPu3MpX&count=3",
             &RC_ANA,
             403,
-            "groups_history_not_a_member.json",
+            "rocketchat_rooms/groups_history_not_a_member.json",
         ),
         (
             "/api/v1/channels.history?roomId=RTvWi3XPWmNPu3MpX",
             &RC_CHLOE,
             404,
-            "channels_history_of_a_group.json",
+            "rocketchat_rooms/channels_history_of_a_group.json",
         ),
         (
             "/api/v1/channels.history?count=3",
             &RC_ANA,
             400,
-            "channels_history_no_room.json",
+            "rocketchat_rooms/channels_history_no_room.json",
         ),
     ];
     for (path, headers, status, file) in cases {
         let a = on_a(path, headers).await;
         assert_eq!(a.status, *status, "{path}: {}", a.body);
         assert_eq!(a.header("content-type"), Some("application/json"), "{path}");
-        golden(&format!("rocketchat/{file}"), &a.body);
+        golden(file, &a.body);
     }
 }
 
