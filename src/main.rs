@@ -1,5 +1,5 @@
 //! The `threadgate` command: serve, serve a store over the canonical protocol, check a config,
-//! import a seed directory.
+//! import a seed directory or copy a platform's conversations (`import --from`).
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -128,21 +128,10 @@ fn main() -> ExitCode {
 
 fn import(config: &Config, dir: &Path) -> ExitCode {
     use threadgate::backend::embedded::{progress::ImportProgress, EmbeddedBackend};
-    let Some(embedded) = config.embedded() else {
-        eprintln!(
-            "threadgate: import writes into an embedded store, but [backend] kind is {:?}",
-            config.backend.kind()
-        );
+    let Some(store) = open_store(config) else {
         return ExitCode::from(1);
     };
-    let path = &embedded.path;
-    let store = match EmbeddedBackend::open(path, 1) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("threadgate: cannot open {path}: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let path = config.embedded().map_or("", |e| e.path.as_str());
     let total = match EmbeddedBackend::count_records(dir) {
         Ok(n) => n,
         Err(e) => {

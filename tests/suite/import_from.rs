@@ -475,3 +475,80 @@ async fn a_rate_limited_source_is_waited_out_and_the_copy_is_whole() {
     };
     assert_eq!(data(&slow.store), data(&quick.store));
 }
+
+#[test]
+fn the_command_refuses_clearly_what_it_cannot_do() {
+    let f = fresh();
+    let creds = demo_credentials(f.dir.path());
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_threadgate"))
+            .arg("--config")
+            .arg(&f.config)
+            .arg("import")
+            .args(args)
+            .output()
+            .expect("threadgate runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for kind in ["selfcommunity", "quip"] {
+        let (code, err) = run(&[
+            "--from",
+            kind,
+            "--url",
+            "http://127.0.0.1:9",
+            "--credentials",
+            &creds,
+        ]);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains(&format!("--from {kind}: not yet available")),
+            "{err}"
+        );
+    }
+    let (code, err) = run(&["--from", "http", "--url", "http://127.0.0.1:9"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("--from http needs --credentials FILE"),
+        "{err}"
+    );
+    let (code, err) = run(&[
+        "--from",
+        "rocketchat",
+        "--url",
+        "http://u:secret@127.0.0.1:9",
+        "--credentials",
+        &creds,
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("credentials belong in --credentials") && !err.contains("secret"),
+        "{err}"
+    );
+    let (code, err) = run(&["--from", "slack", "--url", "http://127.0.0.1:9"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("slack"), "{err}");
+    // A credentials file that does not read is named with its line, never its token.
+    let bad = f.dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"user_id\":\"a\",\"scheme\":\"rocketchat\",\"token\":\"t\"}\n",
+    )
+    .unwrap();
+    let (code, err) = run(&[
+        "--from",
+        "http",
+        "--url",
+        "http://127.0.0.1:9",
+        "--credentials",
+        &bad.display().to_string(),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("--credentials") && err.contains("line 1"),
+        "{err}"
+    );
+    assert!(!err.contains("\"t\""), "{err}");
+}

@@ -13,6 +13,14 @@ const RC_CHLOE: [(&str, &str); 2] = [
     ),
 ];
 
+/// A path, the caller's headers, the status and the golden file of the body.
+type Case = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    u16,
+    &'static str,
+);
+
 async fn on_a(path: &str, headers: &[(&str, &str)]) -> Answer {
     let http = reqwest::Client::new();
     let req = headers.iter().fold(
@@ -24,7 +32,7 @@ async fn on_a(path: &str, headers: &[(&str, &str)]) -> Answer {
 
 #[tokio::test]
 async fn goldens_of_the_room_list_and_the_channel_and_group_histories() {
-    let cases: &[(&str, &[(&str, &str)], u16, &str)] = &[
+    let cases: &[Case] = &[
         (
             "/api/v1/rooms.get",
             &RC_ANA,
