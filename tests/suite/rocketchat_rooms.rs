@@ -120,3 +120,50 @@ async fn a_channel_history_pages_as_the_direct_history_does() {
         "replies left out by default"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_room_list_and_the_histories_are_the_same_over_every_backend_kind() {
+    // Over the canonical protocol (a gateway in front of `threadgate backend`) and over a
+    // Rocket.Chat upstream (gateway B in front of A, passthrough credentials).
+    let mut config = crate::common::test_config();
+    crate::common::use_service(&mut config, crate::common::demo_service());
+    let parts = crate::common::http_parts(&config).await;
+    let over_http = crate::common::Gw::around(
+        threadgate::server::start_with(config, parts)
+            .await
+            .expect("gateway starts"),
+    );
+    let over_rc =
+        crate::rocketchat_upstream::gateway_b(format!("http://{}", demo_gateway()), None, |_| {})
+            .await;
+    let asks: &[(&str, &[(&str, &str)])] = &[
+        ("/api/v1/rooms.get", &RC_ANA),
+        ("/api/v1/rooms.get", &RC_CHLOE),
+        ("/api/v1/channels.history?roomId=GENERAL&count=3", &RC_ANA),
+        (
+            "/api/v1/channels.history?roomId=GENERAL&count=20&offset=40&showThreadMessages=true",
+            &RC_ANA,
+        ),
+        (
+            "/api/v1/groups.history?roomId=RTvWi3XPWmNPu3MpX&count=3&offset=2",
+            &RC_CHLOE,
+        ),
+        ("/api/v1/groups.history?roomId=RTvWi3XPWmNPu3MpX", &RC_ANA),
+    ];
+    for (path, headers) in asks {
+        let want = on_a(path, headers).await;
+        for gw in [&over_http, &over_rc] {
+            let http = reqwest::Client::new();
+            let req = headers
+                .iter()
+                .fold(http.get(gw.url(path)), |r, (k, v)| r.header(*k, *v));
+            let got = send(req).await;
+            assert_eq!(
+                (got.status, &got.body),
+                (want.status, &want.body),
+                "{path} through {}",
+                gw.base
+            );
+        }
+    }
+}
