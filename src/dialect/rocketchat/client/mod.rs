@@ -4,7 +4,7 @@
 //! status, headers and body back as an [`Answer`].
 //!
 //! - [`request`]: routes, [`Request`], [`history`] (a query → `chat.getThreadMessages`,
-//!   `dm.history`, `groups.history` or `channels.history`), [`me`], [`rooms_info`],
+//!   `dm.history`, `groups.history` or `channels.history`), [`me`], [`rooms_info`], [`rooms_get`],
 //!   [`windows`] (a long page split into calls), [`auth_headers`].
 //! - [`answer`]: [`decode_page`], [`decode_me`], [`decode_room_kind`]; bounded
 //!   ([`MAX_ANSWER_BYTES`], [`MAX_MESSAGES`]) and strict (a wrong type anywhere is
