@@ -165,14 +165,14 @@ pub async fn run(
     }
     for (room, by) in &rooms {
         let reader = &readers[*by];
-        let mut walk = walk::Reader {
-            source: &source,
-            store: &store,
-            patience: &options.patience,
-            tries: &mut tries,
-            stats: &mut summary.stats,
+        let mut walk = walk::Reader::new(
+            &source,
+            &store,
+            &options.patience,
+            &mut tries,
+            &mut summary.stats,
             progress,
-        };
+        );
         match walk
             .conversation(room, &reader.principal, &reader.credential)
             .await

@@ -13,6 +13,7 @@ use crate::canonical::{
     Target, ThreadQuery, TimeBound,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// Where a cursor read stands: the last message written.
@@ -36,15 +37,41 @@ struct NewestFirstPosition {
 
 /// What reads one conversation: the source, the store, and what the copy counts.
 pub(super) struct Reader<'a> {
-    pub source: &'a Source,
-    pub store: &'a Arc<EmbeddedBackend>,
-    pub patience: &'a Patience,
-    pub tries: &'a mut Tries,
-    pub stats: &'a mut CopyStats,
-    pub progress: &'a mut CopyProgress,
+    source: &'a Source,
+    store: &'a Arc<EmbeddedBackend>,
+    patience: &'a Patience,
+    tries: &'a mut Tries,
+    stats: &'a mut CopyStats,
+    progress: &'a mut CopyProgress,
+    /// The messages written of this conversation, and the roots their replies name.
+    written: HashSet<String>,
+    roots: BTreeSet<String>,
+    /// The position last recorded, by lane.
+    positions: HashMap<&'static str, String>,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    pub(super) fn new(
+        source: &'a Source,
+        store: &'a Arc<EmbeddedBackend>,
+        patience: &'a Patience,
+        tries: &'a mut Tries,
+        stats: &'a mut CopyStats,
+        progress: &'a mut CopyProgress,
+    ) -> Reader<'a> {
+        Reader {
+            source,
+            store,
+            patience,
+            tries,
+            stats,
+            progress,
+            written: HashSet::new(),
+            roots: BTreeSet::new(),
+            positions: HashMap::new(),
+        }
+    }
+
     /// Copies every lane of `room`, read as `principal` with `credential`.
     pub(super) async fn conversation(
         &mut self,
@@ -55,6 +82,8 @@ impl Reader<'_> {
         match &self.source.reading {
             Reading::Cursor { filter, edits_of } => {
                 self.cursor(room, principal, credential, filter, "messages")
+                    .await?;
+                self.refresh_roots(room, principal, credential, filter, "messages")
                     .await?;
                 if edits_of.contains(&room.kind) {
                     let edits = Filter {
@@ -67,7 +96,10 @@ impl Reader<'_> {
                 Ok(())
             }
             Reading::NewestFirst { filter } => {
-                self.newest_first(room, principal, credential, filter).await
+                self.newest_first(room, principal, credential, filter)
+                    .await?;
+                self.refresh_roots(room, principal, credential, filter, "messages")
+                    .await
             }
         }
     }
@@ -148,6 +180,53 @@ impl Reader<'_> {
         }
     }
 
+    /// Reads again the roots of the replies written that were not written with them (roots
+    /// copied by an earlier run, whose thread summary the new replies changed), each by its
+    /// creation time, and writes them. A root the store does not have (one the source does
+    /// not show) stays as it is.
+    async fn refresh_roots(
+        &mut self,
+        room: &RoomInfo,
+        principal: &Principal,
+        credential: &Credential,
+        filter: &Filter,
+        lane: &'static str,
+    ) -> Result<(), ImportFromError> {
+        let stale: Vec<String> = std::mem::take(&mut self.roots)
+            .into_iter()
+            .filter(|id| !self.written.contains(id))
+            .collect();
+        let Some(position) = self.positions.get(lane).cloned() else {
+            return Ok(());
+        };
+        for id in stale {
+            let store = self.store.clone();
+            let root = id.clone();
+            let created = tokio::task::spawn_blocking(move || store.message_created(&root))
+                .await
+                .map_err(|e| ImportFromError::Setup(format!("store task: {e}")))??;
+            let Some(created) = created else {
+                continue;
+            };
+            let mut q = ThreadQuery::new(principal.clone(), Target::Room(room.id.clone()));
+            q.require_kind = Some(room.kind);
+            q.filter = filter.clone();
+            q.filter.created_after = Some(TimeBound::inclusive(created));
+            q.filter.created_before = Some(TimeBound::inclusive(created));
+            q.order = Order::Descending;
+            q.slice = Slice::Offset {
+                offset: 0,
+                limit: Some(self.source.page_size),
+            };
+            let page = self.page(&q, credential, room).await?;
+            let fresh: Vec<Message> = page.messages.into_iter().filter(|m| m.id == id).collect();
+            if !fresh.is_empty() {
+                self.write_raw(room, lane, fresh, position.clone()).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The recorded position of `lane` of `room`, or the start.
     async fn position<P: Default + for<'de> Deserialize<'de>>(
         &self,
@@ -216,6 +295,24 @@ impl Reader<'_> {
     ) -> Result<(), ImportFromError> {
         let position = serde_json::to_string(at)
             .map_err(|e| ImportFromError::Setup(format!("cannot encode a position: {e}")))?;
+        for m in &messages {
+            self.written.insert(m.id.clone());
+            if let Some(root) = &m.parent_id {
+                self.roots.insert(root.clone());
+            }
+        }
+        self.positions.insert(lane, position.clone());
+        self.write_raw(room, lane, messages, position).await
+    }
+
+    /// Writes messages and a position, in one transaction.
+    async fn write_raw(
+        &mut self,
+        room: &RoomInfo,
+        lane: &'static str,
+        messages: Vec<Message>,
+        position: String,
+    ) -> Result<(), ImportFromError> {
         let n = messages.len() as u64;
         let store = self.store.clone();
         let (source, room_id) = (self.source.key.clone(), room.id.clone());

@@ -569,3 +569,98 @@ fn the_command_refuses_clearly_what_it_cannot_do() {
     );
     assert!(!err.contains("\"t\""), "{err}");
 }
+
+/// A thread root of GENERAL with three replies, and a caller who reads GENERAL.
+const ROOT: &str = "hwid5RgAfuvaSBZbM";
+
+/// Adds to `store` a top-level message and a reply to [`ROOT`], both newer than anything in
+/// GENERAL (the seed import gives the root its new thread summary).
+fn add_late_messages(store: &EmbeddedBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let line = |id: &str, parent: Option<&str>| {
+        let mut m = serde_json::json!({"id": id, "room_id": "GENERAL",
+            "author_id": "vSt4xaDt4dQRTjJYe", "text": format!("late {id}"),
+            "created_at": "2026-06-01T10:00:00.000Z", "kind": "regular", "status": "visible"});
+        if let Some(p) = parent {
+            m["parent_id"] = serde_json::json!(p);
+        }
+        m.to_string()
+    };
+    std::fs::write(
+        dir.path().join("messages.jsonl"),
+        format!(
+            "{}\n{}\n",
+            line("late-top", None),
+            line("late-reply", Some(ROOT))
+        ),
+    )
+    .unwrap();
+    store.import_dir(dir.path()).expect("late messages import");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_copies_new_replies_and_the_thread_summaries_they_change() {
+    let source = crate::common::private_store();
+    let service = threadgate::service::start_with(
+        &test_config(),
+        threadgate::backend::Built {
+            auth: source.authenticator(),
+            backend: source.clone(),
+        },
+        crate::common::any_port(),
+    )
+    .await
+    .expect("backend service starts");
+    let on_source = Gw::around(
+        threadgate::server::start_with(
+            test_config(),
+            Parts {
+                backend: source.clone(),
+                auth: source.authenticator(),
+                ids: demo_ids(),
+            },
+        )
+        .await
+        .expect("gateway on the source starts"),
+    );
+    let sources = [
+        (SourceKind::Http, format!("http://{}", service.addr)),
+        (SourceKind::RocketChat, on_source.base.clone()),
+    ];
+    let copies = [fresh(), fresh()];
+    let creds = demo_credentials(copies[0].dir.path());
+    for ((kind, url), f) in sources.iter().zip(&copies) {
+        copy(*kind, url, &f.store, Path::new(&creds)).await;
+    }
+    add_late_messages(&source);
+    let pages: &[Ask] = &[
+        (
+            "/api/v1/channels.history?roomId=GENERAL&count=0&showThreadMessages=true",
+            &RC_ANA,
+        ),
+        (
+            "/api/v1/chat.getThreadMessages?tmid=hwid5RgAfuvaSBZbM",
+            &RC_ANA,
+        ),
+    ];
+    for ((kind, url), f) in sources.iter().zip(&copies) {
+        let (second, _) = copy(*kind, url, &f.store, Path::new(&creds)).await;
+        assert_eq!(second.stats.messages_added, 2, "{kind:?}: {second}");
+        assert_eq!(
+            second.stats.messages_updated, 1,
+            "{kind:?}: the root: {second}"
+        );
+        let on_copy = gateway_on(&f.store).await;
+        for (path, headers) in pages {
+            let want = ask(&on_source.base, path, headers).await;
+            let got = ask(&on_copy.base, path, headers).await;
+            assert_eq!(want.status, 200, "{path}: {}", want.body);
+            assert!(want.body.contains("late-reply"), "{path}");
+            assert!(
+                got.body == want.body,
+                "{kind:?} {path}: the copy differs from its source"
+            );
+        }
+    }
+    service.shutdown();
+}

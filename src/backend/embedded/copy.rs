@@ -95,6 +95,7 @@ const MEMBERS_OF: &str = "SELECT user_id FROM members WHERE room_id = ?1 ORDER B
 const DROP_MEMBERS: &str = "DELETE FROM members WHERE room_id = ?1";
 const ADD_MEMBER: &str = "INSERT INTO members (room_id, user_id, position) VALUES (?1, ?2, ?3)";
 const MESSAGE_EXISTS: &str = "SELECT 1 FROM messages WHERE id = ?1";
+const MESSAGE_CREATED: &str = "SELECT created_usec FROM messages WHERE id = ?1";
 
 /// Every stored column of a message, in the order of [`message_values`].
 const MESSAGE_COLUMNS: [&str; 25] = [
@@ -166,6 +167,14 @@ pub(super) fn resume_of(
     Ok(conn
         .prepare_cached(RESUME_OF)?
         .query_row(params![key.source, key.room_id, key.lane], |r| r.get(0))
+        .optional()?)
+}
+
+/// When stored message `id` was created.
+pub(super) fn created_of(conn: &Connection, id: &str) -> Result<Option<i64>, CopyError> {
+    Ok(conn
+        .prepare_cached(MESSAGE_CREATED)?
+        .query_row([id], |r| r.get(0))
         .optional()?)
 }
 

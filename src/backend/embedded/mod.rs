@@ -225,6 +225,12 @@ impl EmbeddedBackend {
         copy::copy_page(&mut conn, messages, key, position)
     }
 
+    /// When stored message `id` was created (`None`: no such message).
+    pub fn message_created(&self, id: &str) -> Result<Option<i64>, copy::CopyError> {
+        let conn = self.writer()?;
+        copy::created_of(&conn, id)
+    }
+
     /// The position a copy recorded for `key`.
     pub fn resume_of(&self, key: &copy::ResumeKey<'_>) -> Result<Option<String>, copy::CopyError> {
         let conn = self.writer()?;
