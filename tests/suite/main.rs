@@ -12,6 +12,7 @@ mod idmap;
 mod idmap_cache;
 mod import;
 mod import_from;
+mod import_from_cli;
 mod limits;
 mod principal_answers;
 mod quip;
