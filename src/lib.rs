@@ -11,6 +11,7 @@ pub mod canonical;
 pub mod config;
 pub mod dialect;
 pub mod idmap;
+pub mod import;
 pub mod json;
 pub mod protocol;
 pub mod ratelimit;

@@ -1,5 +1,5 @@
 //! The `threadgate` command: serve, serve a store over the canonical protocol, check a config,
-//! import a seed directory.
+//! import a seed directory or copy a platform's conversations (`import --from`).
 
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -37,10 +37,27 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         admin_listen: Option<std::net::SocketAddr>,
     },
-    /// Load a seed directory (JSON Lines, see docs/data-format.md) into the configured database.
+    /// Load a seed directory (JSON Lines, see docs/data-format.md) into the configured
+    /// database, or with --from copy a platform's conversations into it.
     Import {
-        /// The seed directory.
-        dir: PathBuf,
+        /// The seed directory (not with --from).
+        #[arg(required_unless_present = "from", conflicts_with = "from")]
+        dir: Option<PathBuf>,
+        /// Copy from this kind of platform (or another threadgate's canonical protocol:
+        /// http) through its client face; idempotent and resumable.
+        #[arg(long, value_name = "KIND", requires = "url",
+              value_parser = clap::builder::PossibleValuesParser::new(threadgate::import::source::SourceKind::NAMES))]
+        from: Option<String>,
+        /// The platform's base URL.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Whose conversations to copy: one credential per user line (the mapped format of
+        /// [backend.auth] credentials).
+        #[arg(long, value_name = "FILE")]
+        credentials: Option<PathBuf>,
+        /// Messages asked for per page [default: the platform's largest page].
+        #[arg(long, value_name = "N")]
+        page_size: Option<u32>,
     },
     /// Write a synthetic seed directory for scale measurements: four users with known tokens,
     /// a direct room of N messages, a channel thread of R replies.
@@ -80,7 +97,20 @@ fn main() -> ExitCode {
             print!("{}", config.to_toml());
             ExitCode::SUCCESS
         }
-        Command::Import { dir } => import(&config, &dir),
+        Command::Import {
+            dir,
+            from,
+            url,
+            credentials,
+            page_size,
+        } => match (dir, from, url) {
+            (_, Some(from), Some(url)) => import_from(&config, &from, url, credentials, page_size),
+            (Some(dir), _, _) => import(&config, &dir),
+            _ => {
+                eprintln!("threadgate: import needs a seed directory, or --from KIND --url URL");
+                ExitCode::from(2)
+            }
+        },
         Command::Generate { .. } => ExitCode::SUCCESS,
         Command::Serve => serve(config),
         Command::Backend {
@@ -98,21 +128,10 @@ fn main() -> ExitCode {
 
 fn import(config: &Config, dir: &Path) -> ExitCode {
     use threadgate::backend::embedded::{progress::ImportProgress, EmbeddedBackend};
-    let Some(embedded) = config.embedded() else {
-        eprintln!(
-            "threadgate: import writes into an embedded store, but [backend] kind is {:?}",
-            config.backend.kind()
-        );
+    let Some(store) = open_store(config) else {
         return ExitCode::from(1);
     };
-    let path = &embedded.path;
-    let store = match EmbeddedBackend::open(path, 1) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("threadgate: cannot open {path}: {e}");
-            return ExitCode::from(1);
-        }
-    };
+    let path = config.embedded().map_or("", |e| e.path.as_str());
     let total = match EmbeddedBackend::count_records(dir) {
         Ok(n) => n,
         Err(e) => {
@@ -139,6 +158,78 @@ fn import(config: &Config, dir: &Path) -> ExitCode {
         Err(e) => {
             eprintln!("threadgate: import failed, nothing was written: {e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+fn import_from(
+    config: &Config,
+    from: &str,
+    url: String,
+    credentials: Option<PathBuf>,
+    page_size: Option<u32>,
+) -> ExitCode {
+    use threadgate::import::{self, progress::CopyProgress, source::SourceKind};
+    let Some(from) = SourceKind::parse(from) else {
+        eprintln!("threadgate: --from {from:?}: not a kind this threadgate reads");
+        return ExitCode::from(2);
+    };
+    let Some(store) = open_store(config) else {
+        return ExitCode::from(1);
+    };
+    threadgate::telemetry::init(&config.log);
+    let Some(runtime) = runtime() else {
+        return ExitCode::from(1);
+    };
+    let options = import::Options {
+        from,
+        url,
+        credentials,
+        page_size,
+        patience: import::patience::Patience::default(),
+    };
+    let mut progress = CopyProgress::stderr();
+    let outcome = runtime.block_on(import::run(
+        std::sync::Arc::new(store),
+        &options,
+        &mut progress,
+    ));
+    progress.finish();
+    match outcome {
+        Ok(summary) => {
+            for skipped in &summary.skipped {
+                eprintln!("threadgate: skipped {skipped}");
+            }
+            println!("{summary}");
+            if summary.skipped.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            }
+        }
+        Err(e) => {
+            eprintln!(
+                "threadgate: import stopped: {e} (what was written stays; run it again to go on)"
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The configured embedded store, opened without its seed; `None` after saying why not.
+fn open_store(config: &Config) -> Option<threadgate::backend::embedded::EmbeddedBackend> {
+    let Some(embedded) = config.embedded() else {
+        eprintln!(
+            "threadgate: import writes into an embedded store, but [backend] kind is {:?}",
+            config.backend.kind()
+        );
+        return None;
+    };
+    match threadgate::backend::embedded::EmbeddedBackend::open(&embedded.path, 1) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("threadgate: cannot open {}: {e}", embedded.path);
+            None
         }
     }
 }

@@ -103,6 +103,17 @@ impl Credentials {
             .clone()
     }
 
+    /// Every user's credential, in user id order (a copy reads with each in turn).
+    pub fn entries(&self) -> Vec<(String, Credential)> {
+        let mut all: Vec<(String, Credential)> = self
+            .current()
+            .iter()
+            .map(|(user, c)| (user.clone(), c.clone()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
     /// The upstream credential of directory user `user_id`.
     pub fn of(&self, user_id: &str) -> Option<Credential> {
         self.current().get(user_id).cloned()

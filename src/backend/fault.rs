@@ -67,6 +67,14 @@ impl Backend for Delayed {
         })
     }
 
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a crate::canonical::Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<crate::canonical::RoomInfo>, Error>> {
+        self.inner.rooms(principal, ctx)
+    }
+
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
         self.inner.probe(ctx)
     }
@@ -125,6 +133,14 @@ impl Backend for Jittered {
             self.jitter(&mut page);
             Ok(page)
         })
+    }
+
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a crate::canonical::Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<crate::canonical::RoomInfo>, Error>> {
+        self.inner.rooms(principal, ctx)
     }
 
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {

@@ -18,7 +18,7 @@
 
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
-use crate::canonical::{Credential, Error, Page, Principal, ThreadQuery};
+use crate::canonical::{Credential, Error, Page, Principal, RoomInfo, ThreadQuery};
 use crate::config::HttpBackendConfig;
 use crate::protocol::{self, Decoded, WireError};
 use http::StatusCode;
@@ -295,6 +295,28 @@ impl Backend for HttpBackend {
             self.client
                 .exchange(protocol::QUERY_PATH, Some(body), ctx, protocol::decode_page)
                 .await
+        })
+    }
+
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<RoomInfo>, Error>> {
+        Box::pin(async move {
+            let body = protocol::encode_rooms_request(&protocol::RoomsRequest {
+                principal: principal.clone(),
+            });
+            let list = self
+                .client
+                .exchange(
+                    protocol::ROOMS_PATH,
+                    Some(body),
+                    ctx,
+                    protocol::decode_room_list,
+                )
+                .await?;
+            Ok(list.rooms)
         })
     }
 

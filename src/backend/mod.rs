@@ -19,7 +19,7 @@ pub mod timed;
 pub mod tls;
 pub mod upstream;
 
-use crate::canonical::{Error, Page, ThreadQuery};
+use crate::canonical::{Error, Page, Principal, RoomInfo, ThreadQuery};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -142,6 +142,19 @@ pub trait Backend: Send + Sync + 'static {
     /// says; `None` (the default: upstreams, whose data changes without telling) keeps none.
     fn data_version(&self) -> Option<DataVersion> {
         None
+    }
+
+    /// The rooms `principal` may read as a member (their own rooms, and public channels),
+    /// each with its members, in (created, id) order: what `threadgate import --from` copies.
+    /// Backends that cannot list them refuse with [`Error::Unsupported`].
+    fn rooms<'a>(
+        &'a self,
+        _principal: &'a Principal,
+        _ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<RoomInfo>, Error>> {
+        Box::pin(std::future::ready(Err(Error::Unsupported(
+            "a list of the caller's rooms".into(),
+        ))))
     }
 
     /// A cheap round trip that proves the backend answers (readiness).

@@ -51,6 +51,21 @@ impl Backend for Timed {
         self.inner.data_version()
     }
 
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a crate::canonical::Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<crate::canonical::RoomInfo>, Error>> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let result = self.inner.rooms(principal, ctx).await;
+            let ok = !matches!(&result, Err(e) if is_backend_failure(e));
+            self.metrics
+                .backend_call(self.label(), "rooms", ok, started.elapsed());
+            result
+        })
+    }
+
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
             let started = Instant::now();

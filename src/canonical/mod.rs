@@ -7,6 +7,7 @@
 mod error;
 mod message;
 mod query;
+mod room;
 /// proptest strategies for the model, shared by the tests of every module that carries it.
 #[cfg(test)]
 pub(crate) mod strategies;
@@ -21,6 +22,7 @@ pub use query::{
     Access, Credential, Filter, IdBound, KindFilter, Order, Principal, Slice, Target, ThreadQuery,
     TimeBound, UnreadsWindow, UserRef,
 };
+pub use room::RoomInfo;
 
 /// A user id as the store knows it (Rocket.Chat `_id`, Quip user id, ...).
 pub type UserId = String;

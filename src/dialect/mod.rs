@@ -145,6 +145,22 @@ pub trait Endpoint: Send + Sync + 'static {
         Box::pin(std::future::ready(Ok(())))
     }
 
+    /// An answer from the caller's rooms (Rocket.Chat `GET /api/v1/rooms.get`), given once
+    /// the phases ran when they decode no query: the gateway asks the backend for the
+    /// principal's rooms ([`crate::backend::Backend::rooms`]) and this encodes them. `false`
+    /// (the default) = not such an endpoint.
+    fn lists_rooms(&self) -> bool {
+        false
+    }
+
+    /// The success answer of an endpoint that [lists rooms](Endpoint::lists_rooms).
+    fn encode_rooms(&self, req: &RequestView<'_>, _rooms: &[crate::canonical::RoomInfo]) -> Reply {
+        self.render_error(
+            req,
+            &Error::Internal(format!("{} lists no rooms", self.route())),
+        )
+    }
+
     /// Credentials as the platform reads them; `None` = no credentials at all.
     fn credentials(&self, req: &RequestView<'_>) -> Option<Credential>;
 

@@ -16,7 +16,7 @@ pub use error::{
     Decoded, ProtocolError, MAX_ERROR_BODY,
 };
 
-use crate::canonical::{Credential, Page, Principal, ThreadQuery};
+use crate::canonical::{Credential, Page, Principal, RoomInfo, ThreadQuery};
 use http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,8 @@ pub const VERSION_VALUE: &str = "1";
 pub const QUERY_PATH: &str = "/v1/query";
 /// `POST`, body [`Credential`], answer `200` [`Principal`].
 pub const AUTHENTICATE_PATH: &str = "/v1/authenticate";
+/// `POST`, body [`RoomsRequest`], answer `200` [`RoomList`]: the rooms a principal reads.
+pub const ROOMS_PATH: &str = "/v1/rooms";
 /// `GET`, answer `200` [`Readiness`] when the store answers, `503` otherwise.
 pub const READY_PATH: &str = "/v1/ready";
 /// Milliseconds left of the caller's budget; past it the backend gives up and answers
@@ -118,6 +120,38 @@ pub fn encode_page(page: &Page) -> Vec<u8> {
 
 pub fn encode_principal(principal: &Principal) -> Vec<u8> {
     to_vec(principal)
+}
+
+/// The body of `POST /v1/rooms`: whose rooms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomsRequest {
+    pub principal: Principal,
+}
+
+/// The `200` answer to `POST /v1/rooms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomList {
+    pub rooms: Vec<RoomInfo>,
+}
+
+pub fn encode_rooms_request(request: &RoomsRequest) -> Vec<u8> {
+    to_vec(request)
+}
+
+pub fn encode_room_list(list: &RoomList) -> Vec<u8> {
+    to_vec(list)
+}
+
+/// Reads a `POST /v1/rooms` body. Unknown fields are refused.
+pub fn decode_rooms_request(body: &[u8]) -> Result<RoomsRequest, ProtocolError> {
+    decode_request("rooms request", body, true)
+}
+
+/// Reads a `200` answer to `POST /v1/rooms`.
+pub fn decode_room_list(body: &[u8]) -> Result<RoomList, WireError> {
+    serde_json::from_slice(body).map_err(|e| WireError::malformed("a room list", &e, body))
 }
 
 /// Decodes a request body; the message names the path of the field that failed. `echo`

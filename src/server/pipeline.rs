@@ -74,6 +74,10 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
     }
     if query.is_none() {
         if let Some(who) = ctx.principal() {
+            if endpoint.lists_rooms() {
+                let rooms = gw.backend.rooms(&who, &qctx).await?;
+                return Ok(endpoint.encode_rooms(req, &rooms));
+            }
             endpoint.before_answer_principal(&who).await?;
             if let Some(reply) = endpoint.answer_principal(req, &who) {
                 return Ok(reply);

@@ -85,6 +85,7 @@ fn route_label(path: &str) -> &'static str {
         protocol::QUERY_PATH => "query",
         protocol::AUTHENTICATE_PATH => "authenticate",
         protocol::READY_PATH => "ready",
+        protocol::ROOMS_PATH => "rooms",
         _ => "unknown",
     }
 }
@@ -125,12 +126,17 @@ where
                 },
                 Err(outcome) => outcome,
             },
+            (Method::POST, protocol::ROOMS_PATH) => rooms(state, body, &ctx).await,
             (Method::GET | Method::HEAD, protocol::READY_PATH) => ready(state, &ctx).await,
-            (method, protocol::QUERY_PATH | protocol::AUTHENTICATE_PATH | protocol::READY_PATH) => {
-                Outcome::Canonical(Error::MethodNotAllowed {
-                    method: method.as_str().to_owned(),
-                })
-            }
+            (
+                method,
+                protocol::QUERY_PATH
+                | protocol::AUTHENTICATE_PATH
+                | protocol::READY_PATH
+                | protocol::ROOMS_PATH,
+            ) => Outcome::Canonical(Error::MethodNotAllowed {
+                method: method.as_str().to_owned(),
+            }),
             _ => Outcome::Canonical(Error::RouteNotFound),
         }
     };
@@ -172,6 +178,29 @@ where
         Err(e) => Err(Outcome::Protocol(ProtocolError::BadRequest(format!(
             "the request body could not be read: {e}"
         )))),
+    }
+}
+
+/// `POST /v1/rooms`: the rooms the principal of the body reads.
+async fn rooms<B>(state: &State, body: B, ctx: &QueryContext) -> Outcome
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let bytes = match read(state, body).await {
+        Ok(bytes) => bytes,
+        Err(outcome) => return outcome,
+    };
+    match protocol::decode_rooms_request(&bytes) {
+        Ok(request) => Outcome::of(
+            state
+                .backend
+                .rooms(&request.principal, ctx)
+                .await
+                .map(|rooms| protocol::RoomList { rooms }),
+            protocol::encode_room_list,
+        ),
+        Err(e) => Outcome::Protocol(e),
     }
 }
 

@@ -7,12 +7,14 @@
 
 mod auth;
 mod conversations;
+pub mod copy;
 pub mod generate;
 mod import;
 pub mod marks;
 mod pool;
 pub mod progress;
 mod query;
+mod rooms;
 mod rows;
 mod schema;
 mod seed;
@@ -29,7 +31,7 @@ pub use seed::ImportError;
 
 use super::{Backend, BoxFuture, Capabilities, DataVersion, QueryContext};
 use crate::auth::Authenticator;
-use crate::canonical::{Credential, Error, Page, Principal, RoomKind, ThreadQuery};
+use crate::canonical::{Credential, Error, Page, Principal, RoomInfo, RoomKind, ThreadQuery};
 use pool::ReadPool;
 use rusqlite::Connection;
 use schema::Location;
@@ -210,6 +212,37 @@ impl EmbeddedBackend {
         Ok(conn.query_row(sql::IS_EMPTY, [], |r| r.get(0))?)
     }
 
+    /// Upserts a room another backend listed, its members and their users (one
+    /// transaction; see [`copy`]).
+    pub fn copy_room(&self, room: &RoomInfo) -> Result<copy::CopyStats, copy::CopyError> {
+        let mut conn = self.writer()?;
+        copy::copy_room(&mut conn, room)
+    }
+
+    /// Upserts a page of messages another backend answered, with the users they name, and
+    /// records `position` for `key` (one transaction; see [`copy`]).
+    pub fn copy_page(
+        &self,
+        messages: &[crate::canonical::Message],
+        key: &copy::ResumeKey<'_>,
+        position: &str,
+    ) -> Result<copy::CopyStats, copy::CopyError> {
+        let mut conn = self.writer()?;
+        copy::copy_page(&mut conn, messages, key, position)
+    }
+
+    /// When stored message `id` was created (`None`: no such message).
+    pub fn message_created(&self, id: &str) -> Result<Option<i64>, copy::CopyError> {
+        let conn = self.writer()?;
+        copy::created_of(&conn, id)
+    }
+
+    /// The position a copy recorded for `key`.
+    pub fn resume_of(&self, key: &copy::ResumeKey<'_>) -> Result<Option<String>, copy::CopyError> {
+        let conn = self.writer()?;
+        copy::resume_of(&conn, key)
+    }
+
     /// The integer ids stored, by kind then id: the seed's pins, the integers
     /// [`EmbeddedBackend::assign_int_ids`] gave, and in a database made before the id map
     /// moved to its own file, every integer the gateway handed out.
@@ -323,6 +356,20 @@ impl Backend for EmbeddedBackend {
             return None;
         }
         self.versions.current()
+    }
+
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a Principal,
+        _ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<RoomInfo>, Error>> {
+        let readers = Arc::clone(&self.readers);
+        let principal = principal.clone();
+        Box::pin(async move {
+            readers
+                .run(move |conn| rooms::readable(conn, &principal))
+                .await
+        })
     }
 
     fn probe<'a>(&'a self, _ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {

@@ -252,8 +252,22 @@ CREATE TRIGGER message_marks_update AFTER UPDATE OF
 END;
 "#;
 
+/// Version 6: where a copy from a platform (`threadgate import --from`) stands in each
+/// conversation it reads, written in the same transaction as the page it records, so that
+/// a copy stopped anywhere goes on from there. `source` names the platform and its URL,
+/// `lane` the part of the conversation read (`messages`, `edits`); `position` is JSON.
+const V6: &str = r#"
+CREATE TABLE import_resume (
+    source   TEXT NOT NULL,
+    room_id  TEXT NOT NULL,
+    lane     TEXT NOT NULL,
+    position TEXT NOT NULL,
+    PRIMARY KEY (source, room_id, lane)
+) WITHOUT ROWID;
+"#;
+
 /// Forward migrations; entry `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The version that introduced `message_marks`: a store migrated across it has its marks
 /// written in the same transaction.

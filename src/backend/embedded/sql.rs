@@ -32,6 +32,16 @@ pub const TOKENS_OF_USER: &str = "SELECT t.token_hash, t.admin_of, u.username \
 pub const BEARER_TOKEN: &str = "SELECT t.token_hash, t.admin_of, u.id, u.username \
      FROM tokens t CROSS JOIN users u ON u.id = t.user_id \
      WHERE t.scheme = 'bearer' AND t.token_hash = ?1";
+/// The rooms a member may read (`Backend::rooms`): theirs and every public channel.
+pub const READABLE_ROOMS: &str =
+    "SELECT r.id, r.kind, r.name, r.group_id, r.company_id, r.created_usec \
+     FROM rooms r WHERE r.kind = 'channel' \
+     OR EXISTS (SELECT 1 FROM members m WHERE m.room_id = r.id AND m.user_id = ?1) \
+     ORDER BY r.created_usec, r.id";
+/// A room's members as users, in membership order.
+pub const MEMBER_USERS: &str = "SELECT u.id, u.username, u.name, u.avatar_url \
+     FROM members m CROSS JOIN users u ON u.id = m.user_id \
+     WHERE m.room_id = ?1 ORDER BY m.position, m.user_id";
 pub const PROBE: &str = "SELECT 1";
 pub const IS_EMPTY: &str =
     "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM messages)";

@@ -1,5 +1,6 @@
 //! Query semantics of the embedded backend, through the `Backend` trait, on a small seed.
 
+mod copy;
 mod counts;
 mod filters;
 mod fixture;

@@ -24,7 +24,8 @@ use super::upstream::{calls_histogram, now_ms, NoDirectory, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
-    AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
+    AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, RoomKind, Target,
+    ThreadQuery, User, UserRef,
 };
 use crate::config::{RocketChatBackendConfig, UpstreamAuthMode};
 use crate::dialect::rocketchat::client::{self as face, Answer};
@@ -206,6 +207,38 @@ impl Backend for RocketChatBackend {
 
     fn upstream_calls(&self) -> Option<prometheus::Histogram> {
         Some(self.calls.clone())
+    }
+
+    /// `rooms.get` with the caller's credential: channels, private groups and direct
+    /// rooms. Rocket.Chat names no members of channels and groups; the caller is one (the
+    /// rooms are theirs).
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<RoomInfo>, Error>> {
+        Box::pin(async move {
+            let asking = ThreadQuery::new(principal.clone(), Target::Conversations);
+            let credential = self.credential(&asking, ctx)?;
+            let headers = face::auth_headers(&credential)?;
+            let req = face::rooms_get();
+            self.calls.observe(1.0);
+            let got = self.upstream.send(&req, &headers, ctx).await?;
+            let ans = Answer::with_headers(got.status.as_u16(), &got.headers, &got.body, now_ms());
+            let mut rooms = face::decode_rooms(&req, &ans)?;
+            let caller = User {
+                id: principal.user_id.clone(),
+                username: principal.username.clone(),
+                name: None,
+                avatar_url: None,
+            };
+            for room in &mut rooms {
+                if room.kind != RoomKind::Direct {
+                    room.members = vec![caller.clone()];
+                }
+            }
+            Ok(rooms)
+        })
     }
 
     fn passthrough(&self) -> Option<Arc<Proxy>> {

@@ -260,6 +260,14 @@ impl Backend for Shadow {
         })
     }
 
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a crate::canonical::Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<crate::canonical::RoomInfo>, Error>> {
+        self.inner.rooms(principal, ctx)
+    }
+
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
         self.inner.probe(ctx)
     }

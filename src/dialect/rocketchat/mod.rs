@@ -1,6 +1,8 @@
 //! Rocket.Chat dialect (server face): `GET /api/v1/chat.getThreadMessages`,
-//! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history`; and `GET /api/v1/me`
-//! and `GET /api/v1/rooms.info`, what a gateway in front of this one reads of a server.
+//! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history`; and `GET /api/v1/me`,
+//! `GET /api/v1/rooms.info`, `GET /api/v1/rooms.get`, `GET /api/v1/channels.history` and
+//! `GET /api/v1/groups.history`, what a gateway in front of this one (or a copy of its
+//! conversations) reads of a server.
 //!
 //! This file: the [`DialectFace`] (prefix, the path → endpoint table, credentials, the
 //! headers of every reply) and re-exports. The rest, the same files in every dialect:
@@ -30,12 +32,14 @@ pub mod ratelimit;
 pub mod sort;
 
 pub use encode::{encode_thread_page, write_message, write_messages};
-pub use endpoints::{dm, me, rooms_info, thread, DmHistory, GetThreadMessages, Me, RoomsInfo};
+pub use endpoints::{
+    dm, me, rooms_get, rooms_info, thread, DmHistory, GetThreadMessages, Me, RoomsGet, RoomsInfo,
+};
 pub use errors::{render_error, INVALID_SORT};
 pub use profile::Profile;
 pub use ratelimit::{rate_limit, RateLimiter};
 
-use crate::canonical::{Credential, Error};
+use crate::canonical::{Credential, Error, RoomKind};
 use crate::config::RocketChatConfig;
 use crate::dialect::{DialectFace, DialectId, Endpoint, Reply, RequestView};
 use http::HeaderMap;
@@ -53,8 +57,11 @@ pub struct RocketChat {
     thread: Arc<GetThreadMessages>,
     dm: Arc<DmHistory>,
     im: Arc<DmHistory>,
+    channels: Arc<DmHistory>,
+    groups: Arc<DmHistory>,
     me: Arc<Me>,
     rooms_info: Arc<RoomsInfo>,
+    rooms_get: Arc<RoomsGet>,
 }
 
 impl RocketChat {
@@ -70,8 +77,11 @@ impl RocketChat {
             thread: Arc::new(GetThreadMessages::new(profile).with_limiter(limiter.clone())),
             dm: Arc::new(dm(dm::ROUTE)),
             im: Arc::new(dm(dm::ALIAS_ROUTE)),
+            channels: Arc::new(dm(dm::CHANNELS_ROUTE).for_rooms(RoomKind::Channel)),
+            groups: Arc::new(dm(dm::GROUPS_ROUTE).for_rooms(RoomKind::Group)),
             me: Arc::new(Me::new(profile)),
             rooms_info: Arc::new(RoomsInfo::new(profile)),
+            rooms_get: Arc::new(RoomsGet::new(profile)),
         }
     }
 
@@ -94,11 +104,17 @@ impl DialectFace for RocketChat {
             (thread::PATH, self.thread.clone() as Arc<dyn Endpoint>),
             (dm::PATH, self.dm.clone() as Arc<dyn Endpoint>),
             (dm::ALIAS_PATH, self.im.clone() as Arc<dyn Endpoint>),
+            (
+                dm::CHANNELS_PATH,
+                self.channels.clone() as Arc<dyn Endpoint>,
+            ),
+            (dm::GROUPS_PATH, self.groups.clone() as Arc<dyn Endpoint>),
             (me::PATH, self.me.clone() as Arc<dyn Endpoint>),
             (
                 rooms_info::PATH,
                 self.rooms_info.clone() as Arc<dyn Endpoint>,
             ),
+            (rooms_get::PATH, self.rooms_get.clone() as Arc<dyn Endpoint>),
         ]
     }
 

@@ -5,7 +5,7 @@ use crate::config::RocketChatProfile;
 use http::Method;
 
 #[test]
-fn face_serves_five_endpoints_with_the_profile_phases() {
+fn face_serves_eight_endpoints_with_the_profile_phases() {
     use crate::dialect::Phase;
     let auth_rate = [
         Phase::Method,
@@ -39,21 +39,29 @@ fn face_serves_five_endpoints_with_the_profile_phases() {
                 ("/api/v1/chat.getThreadMessages", "chat.getThreadMessages"),
                 ("/api/v1/dm.history", "dm.history"),
                 ("/api/v1/im.history", "im.history"),
+                ("/api/v1/channels.history", "channels.history"),
+                ("/api/v1/groups.history", "groups.history"),
                 ("/api/v1/me", "me"),
                 ("/api/v1/rooms.info", "rooms.info"),
+                ("/api/v1/rooms.get", "rooms.get"),
             ]
         );
-        for (_, e) in &endpoints[..3] {
+        for (_, e) in &endpoints[..5] {
             assert_eq!(e.phases(), &phases);
         }
         assert_eq!(
-            endpoints[3].1.phases(),
+            endpoints[5].1.phases(),
             &[Phase::Method, Phase::Authenticate]
         );
         assert_eq!(
-            endpoints[4].1.phases(),
+            endpoints[6].1.phases(),
             &[Phase::Method, Phase::Authenticate, Phase::Decode]
         );
+        assert_eq!(
+            endpoints[7].1.phases(),
+            &[Phase::Method, Phase::Authenticate]
+        );
+        assert!(endpoints[7].1.lists_rooms() && !endpoints[6].1.lists_rooms());
         assert_eq!(face.profile(), Profile::of(cfg));
         let headers = HeaderMap::new();
         let method = Method::GET;

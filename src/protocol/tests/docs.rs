@@ -116,6 +116,37 @@ fn error_row(d: &Decoded) -> String {
     )
 }
 
+fn room_list_example() -> RoomList {
+    let user = |id: &str, username: &str, name: Option<&str>| User {
+        id: id.into(),
+        username: username.into(),
+        name: name.map(str::to_owned),
+        avatar_url: None,
+    };
+    RoomList {
+        rooms: vec![
+            RoomInfo {
+                id: "GENERAL".into(),
+                kind: RoomKind::Channel,
+                name: Some("general".into()),
+                members: vec![user("u1", "alice", None)],
+                group_id: None,
+                company_id: None,
+                created_usec: 1_554_700_000_000_000,
+            },
+            RoomInfo {
+                id: "u1u2".into(),
+                kind: RoomKind::Direct,
+                name: None,
+                members: vec![user("u1", "alice", None), user("u2", "bob", Some("Bob"))],
+                group_id: None,
+                company_id: None,
+                created_usec: 1_554_710_000_000_000,
+            },
+        ],
+    }
+}
+
 /// Every example the document shows, in its order.
 fn examples() -> Vec<String> {
     let credential = Credential::UserToken {
@@ -134,6 +165,8 @@ fn examples() -> Vec<String> {
             token: "Zm9vYmFy".into(),
         })),
         pretty(&encode_principal(&principal)),
+        pretty(&encode_rooms_request(&RoomsRequest { principal: alice() })),
+        pretty(&encode_room_list(&room_list_example())),
     ];
     let ready = Readiness {
         ready: true,

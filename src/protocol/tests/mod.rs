@@ -380,3 +380,39 @@ fn readiness() {
     assert!(decode_readiness(200, br#"{"ready":false}"#).is_err());
     assert!(decode_readiness(503, br#"{"ready":false,"message":"store"}"#).is_ok());
 }
+
+#[test]
+fn room_lists_round_trip_and_rooms_requests_are_strict() {
+    let list = RoomList {
+        rooms: vec![RoomInfo {
+            id: "r1".into(),
+            kind: RoomKind::Group,
+            name: Some("Team".into()),
+            members: vec![User {
+                id: "u1".into(),
+                username: "alice".into(),
+                name: None,
+                avatar_url: Some("https://a/1.png".into()),
+            }],
+            group_id: Some("g1".into()),
+            company_id: Some("c1".into()),
+            created_usec: -5,
+        }],
+    };
+    assert_eq!(decode_room_list(&encode_room_list(&list)), Ok(list));
+    let request = RoomsRequest {
+        principal: Principal {
+            user_id: "u1".into(),
+            username: "alice".into(),
+            admin_of: vec![],
+        },
+    };
+    assert_eq!(
+        decode_rooms_request(&encode_rooms_request(&request)),
+        Ok(request)
+    );
+    let err = decode_rooms_request(br#"{"principal":{"user_id":"u1","username":"a"},"all":true}"#)
+        .expect_err("an unknown field is refused");
+    assert!(err.to_string().contains("all"), "{err}");
+    assert!(ROOMS_PATH.starts_with(&format!("/v{VERSION}/")));
+}

@@ -26,7 +26,7 @@ fn ids(conn: &Connection, sql: &str) -> Vec<String> {
 
 /// Compares both counts for every room and message as scope (and one unknown id), kind class
 /// and status and replies filter; returns how many comparisons were non-zero.
-fn assert_counts_agree(conn: &Connection) -> usize {
+pub(super) fn assert_counts_agree(conn: &Connection) -> usize {
     let rooms = ids(conn, "SELECT id FROM rooms UNION ALL SELECT 'nowhere'");
     let messages = ids(conn, "SELECT id FROM messages UNION ALL SELECT 'nothing'");
     let mut non_zero = 0;
@@ -149,6 +149,7 @@ fn migrating_a_v3_store_fills_the_counts() {
          DROP TRIGGER message_counts_update; DROP TABLE message_counts;
          DROP TRIGGER message_marks_insert; DROP TRIGGER message_marks_delete;
          DROP TRIGGER message_marks_update; DROP TABLE message_marks;
+         DROP TABLE import_resume;
          PRAGMA user_version = 3;",
     )
     .unwrap();

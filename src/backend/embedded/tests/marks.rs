@@ -189,7 +189,7 @@ fn assert_plans_agree(conn: &Connection, rng: &mut Rng, ids: &[String], queries:
 }
 
 /// Checks every mark against a count of the messages before it.
-fn assert_marks_exact(conn: &Connection) -> usize {
+pub(super) fn assert_marks_exact(conn: &Connection) -> usize {
     let mut statement = conn
         .prepare(
             "SELECT k.scope, k.scope_id, k.kind_class, k.created_usec, k.id,

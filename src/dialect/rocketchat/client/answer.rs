@@ -68,12 +68,12 @@ pub struct UpstreamPage {
     pub offset: Option<u64>,
 }
 
-fn bad(route: Route, what: impl std::fmt::Display) -> Error {
+pub(super) fn bad(route: Route, what: impl std::fmt::Display) -> Error {
     Error::BadBackendAnswer(format!("rocketchat {}: {what}", route.path()))
 }
 
 /// The body of a success as a JSON object, or the error the answer stands for.
-fn success_object(req: &Request, ans: &Answer<'_>) -> Result<Map<String, Value>, Error> {
+pub(super) fn success_object(req: &Request, ans: &Answer<'_>) -> Result<Map<String, Value>, Error> {
     let map = client_common::success_object(
         ans.status,
         ans.body,

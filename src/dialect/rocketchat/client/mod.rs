@@ -4,12 +4,13 @@
 //! status, headers and body back as an [`Answer`].
 //!
 //! - [`request`]: routes, [`Request`], [`history`] (a query → `chat.getThreadMessages`,
-//!   `dm.history`, `groups.history` or `channels.history`), [`me`], [`rooms_info`],
+//!   `dm.history`, `groups.history` or `channels.history`), [`me`], [`rooms_info`], [`rooms_get`],
 //!   [`windows`] (a long page split into calls), [`auth_headers`].
 //! - [`answer`]: [`decode_page`], [`decode_me`], [`decode_room_kind`]; bounded
 //!   ([`MAX_ANSWER_BYTES`], [`MAX_MESSAGES`]) and strict (a wrong type anywhere is
 //!   `BadBackendAnswer` naming the path).
 //! - [`errors`]: [`decode_error`], every error row of the spec to its canonical error.
+//! - [`rooms`]: [`decode_rooms`], the caller's rooms of `rooms.get` ([`rooms_get`]).
 //! - [`message`]: one message object.
 //! - Shared with the other client faces, in [`crate::dialect::client_common`]: the JSON path
 //!   helpers of [`message`], the bounded reading of [`answer`], the retry wait of
@@ -52,15 +53,17 @@ pub mod answer;
 pub mod errors;
 pub mod message;
 pub mod request;
+pub mod rooms;
 
 pub use answer::{
     decode_me, decode_page, decode_room_kind, Answer, UpstreamPage, MAX_ANSWER_BYTES, MAX_MESSAGES,
 };
 pub use errors::{decode_error, DEFAULT_RETRY_MS};
 pub use request::{
-    auth_headers, history, me, rooms_info, windows, Request, Route, Unanswerable, Window,
-    AUTH_TOKEN_HEADER, MAX_PER_CALL, USER_ID_HEADER,
+    auth_headers, history, me, rooms_get, rooms_info, windows, Request, Route, Unanswerable,
+    Window, AUTH_TOKEN_HEADER, MAX_PER_CALL, USER_ID_HEADER,
 };
+pub use rooms::{decode_rooms, MAX_ROOMS};
 
 #[cfg(test)]
 mod tests;

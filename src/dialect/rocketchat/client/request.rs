@@ -41,6 +41,8 @@ pub enum Route {
     Me,
     /// `GET /api/v1/rooms.info`: a room's kind.
     RoomsInfo,
+    /// `GET /api/v1/rooms.get`: the caller's rooms.
+    RoomsGet,
 }
 
 impl Route {
@@ -53,12 +55,13 @@ impl Route {
             Route::ChannelsHistory => "/api/v1/channels.history",
             Route::Me => "/api/v1/me",
             Route::RoomsInfo => "/api/v1/rooms.info",
+            Route::RoomsGet => "/api/v1/rooms.get",
         }
     }
 
     /// Whether a success answer is a page of messages.
     pub fn is_history(self) -> bool {
-        !matches!(self, Route::Me | Route::RoomsInfo)
+        !matches!(self, Route::Me | Route::RoomsInfo | Route::RoomsGet)
     }
 
     /// The history route of a room kind (`None`: a kind Rocket.Chat has no route for).
@@ -169,6 +172,16 @@ pub fn windows(
 pub fn me() -> Request {
     Request {
         route: Route::Me,
+        query: Vec::new(),
+        subject: String::new(),
+        unreads: false,
+    }
+}
+
+/// `GET /api/v1/rooms.get`.
+pub fn rooms_get() -> Request {
+    Request {
+        route: Route::RoomsGet,
         query: Vec::new(),
         subject: String::new(),
         unreads: false,

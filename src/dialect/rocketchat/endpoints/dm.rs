@@ -1,4 +1,10 @@
-//! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history` (spec §3, §4, §5).
+//! `GET /api/v1/dm.history` and its alias `GET /api/v1/im.history` (spec §3, §4, §5); and,
+//! with the same parameters and answers, `GET /api/v1/channels.history` and
+//! `GET /api/v1/groups.history`, whose `roomId` names a channel or a private group by id
+//! (**gw**: `roomName` is not read; errors are `dm.history`'s: 403 `unauthorized` for a
+//! room the caller is not in, 404 `Resource not found` for an unknown room or one of
+//! another kind), so that another threadgate reads (and copies) every kind of room through
+//! this face.
 //!
 //! `roomId` names the peer by user id, then by username, then a direct room by id: the
 //! decoder asks for `Target::Direct { peer: UserRef::Id }` and [`Endpoint::retry`] walks the
@@ -32,6 +38,11 @@ pub const ALIAS_PATH: &str = "/api/v1/im.history";
 /// Route labels for logs, metrics and rate-limit keys.
 pub const ROUTE: &str = "dm.history";
 pub const ALIAS_ROUTE: &str = "im.history";
+/// The channel and private group histories.
+pub const CHANNELS_PATH: &str = "/api/v1/channels.history";
+pub const CHANNELS_ROUTE: &str = "channels.history";
+pub const GROUPS_PATH: &str = "/api/v1/groups.history";
+pub const GROUPS_ROUTE: &str = "groups.history";
 
 const BOOL: Kind = Kind::Enum(&["true", "false"]);
 
@@ -207,6 +218,8 @@ pub struct DmHistory {
     route: &'static str,
     max_count_all: u32,
     limiter: Option<Arc<RateLimiter>>,
+    /// `Some` for `channels.history` and `groups.history`: `roomId` is a room of this kind.
+    room: Option<RoomKind>,
 }
 
 impl DmHistory {
@@ -221,7 +234,15 @@ impl DmHistory {
             route,
             max_count_all,
             limiter,
+            room: None,
         }
+    }
+
+    /// The same endpoint reading a room of `kind` by id (`channels.history`,
+    /// `groups.history`).
+    pub fn for_rooms(mut self, kind: RoomKind) -> DmHistory {
+        self.room = Some(kind);
+        self
     }
 }
 
@@ -243,8 +264,18 @@ impl Endpoint for DmHistory {
     }
 
     fn decode(&self, req: &RequestView<'_>, principal: Principal) -> Result<ThreadQuery, Error> {
-        parse_params(req.query)
-            .map(|p| dm_query(principal, p, req.now_usec, self.max_count_all.max(1)))
+        let mut q = parse_params(req.query)
+            .map(|p| dm_query(principal, p, req.now_usec, self.max_count_all.max(1)))?;
+        if let Some(kind) = self.room {
+            if let Target::Direct {
+                peer: UserRef::Id(id),
+            } = &q.target
+            {
+                q.target = Target::Room(id.clone());
+            }
+            q.require_kind = Some(kind);
+        }
+        Ok(q)
     }
 
     fn encode(&self, _req: &RequestView<'_>, query: &ThreadQuery, page: &Page) -> Reply {
@@ -264,6 +295,9 @@ impl Endpoint for DmHistory {
 
     /// User id → username → direct room id (spec §4 dm.history 1–2).
     fn retry(&self, query: &ThreadQuery, error: &Error) -> Option<ThreadQuery> {
+        if self.room.is_some() {
+            return None;
+        }
         let Error::NotFound(Resource::User(_)) = error else {
             return None;
         };

@@ -1,0 +1,5 @@
+//! One module per kind a copy reads from: each opens the backend of its kind for a URL and
+//! says how that kind reads a conversation.
+
+pub mod http;
+pub mod rocketchat;
