@@ -28,6 +28,7 @@ mod rocketchat_mapped;
 mod rocketchat_passthrough;
 mod rocketchat_ratelimit;
 mod rocketchat_rooms;
+mod rocketchat_rooms_cross;
 mod rocketchat_rooms_info;
 mod rocketchat_thread;
 mod rocketchat_upstream;
