@@ -11,6 +11,11 @@
 //! - [`Credentials`](crate::backend::credentials::Credentials): `mapped` mode's file; a Quip
 //!   upstream takes each user's `bearer` line (a `rocketchat` line is no Quip credential:
 //!   that caller is refused as one who may not read the target).
+//! - `hidden_messages = "none"`: the operator states the upstream holds no hidden messages
+//!   (a Quip server has no such state; its `visible: false` is a deleted message), so a
+//!   query that includes hidden messages but not deleted ones (a SelfCommunity page) is
+//!   asked as the visible messages ([`HiddenMessages::upstream_query`]); by default it is
+//!   refused.
 //!
 //! Identity: in `passthrough` mode the caller's own bearer token goes upstream, and the
 //! principal is the server's `GET /1/users/current` ([`CurrentUserAuthenticator`], kept by
@@ -38,7 +43,7 @@ use crate::auth::Authenticator;
 use crate::canonical::{
     Access, AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
 };
-use crate::config::{QuipApi, QuipBackendConfig, UpstreamAuthMode};
+use crate::config::{HiddenMessages, QuipApi, QuipBackendConfig, UpstreamAuthMode};
 use crate::dialect::quip::client::{self as face, Answer, Cursor};
 use crate::dialect::DialectId;
 use std::sync::Arc;
@@ -53,6 +58,9 @@ pub struct QuipBackend {
     proxy: Option<Arc<Proxy>>,
     max_calls: usize,
     calls: prometheus::Histogram,
+    /// `hidden_messages`: whether a query for hidden messages without deleted ones is
+    /// answered with the visible messages.
+    hidden: HiddenMessages,
     /// `Some(company)` with `[backend.quip] api = "admin"`.
     admin_company: Option<String>,
     cache: Arc<CursorCache<Cursor>>,
@@ -114,6 +122,7 @@ pub fn build(cfg: &QuipBackendConfig) -> Result<Built, String> {
             proxy,
             max_calls: cfg.max_calls_per_request,
             calls,
+            hidden: cfg.hidden_messages,
             admin_company: (cfg.quip.api == QuipApi::Admin).then(|| cfg.quip.company_id.clone()),
             cache: Arc::new(CursorCache::new(cfg.cursor_cache_entries)),
         }),
@@ -220,7 +229,7 @@ impl Backend for QuipBackend {
     ) -> BoxFuture<'a, Result<Page, Error>> {
         Box::pin(async move {
             let credential = self.credential(query, ctx)?;
-            let query = self.with_access(query)?;
+            let query = self.with_access(&self.hidden.upstream_query(query))?;
             let mut planner = plan::Planner::new(
                 &self.upstream,
                 &credential,
