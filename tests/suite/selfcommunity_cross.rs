@@ -70,7 +70,7 @@ pub(crate) fn quip(url: String, hidden: HiddenMessages, dir: &std::path::Path) -
             credentials: bearer_credentials(dir),
         },
         hidden_messages: hidden,
-        // The busy room's first page counts 2,285 messages, 100 a call.
+        // The busy room's first page counts its 2,285 messages in 24 calls.
         max_calls_per_request: 30,
         ..QuipBackendConfig::default()
     })
