@@ -151,3 +151,44 @@ fn url_problem(url: &str) -> Option<String> {
         _ => Some("must be an absolute http(s) URL, e.g. \"https://chat.example.com\"".into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::HiddenMessages;
+    use crate::canonical::{Principal, Target, ThreadQuery};
+
+    fn query(hidden: bool, deleted: bool) -> ThreadQuery {
+        let principal = Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            admin_of: Vec::new(),
+        };
+        let mut q = ThreadQuery::new(principal, Target::Room("r".into()));
+        q.filter.include_hidden = hidden;
+        q.filter.include_deleted = deleted;
+        q
+    }
+
+    #[test]
+    fn none_asks_hidden_without_deleted_as_the_visible_messages_and_nothing_else() {
+        let page = query(true, false);
+        let asked = HiddenMessages::None.upstream_query(&page);
+        assert_eq!(*asked, query(false, false));
+        for (hidden, deleted) in [(false, false), (true, true), (false, true)] {
+            let q = query(hidden, deleted);
+            assert_eq!(
+                *HiddenMessages::None.upstream_query(&q),
+                q,
+                "{hidden} {deleted}"
+            );
+        }
+        for (hidden, deleted) in [(true, false), (false, false), (true, true)] {
+            let q = query(hidden, deleted);
+            assert_eq!(
+                *HiddenMessages::Refuse.upstream_query(&q),
+                q,
+                "refuse: as asked"
+            );
+        }
+    }
+}

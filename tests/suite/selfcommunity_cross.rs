@@ -276,6 +276,16 @@ async fn quip_pages_are_as_a_but_for_the_fields_quip_does_not_carry() {
     let (seen, calls) = follow_pages(&pair, n, 2, Some(&counter)).await;
     assert_eq!(seen.len(), 5, "{seen:?}");
     assert_eq!(calls, [1, 1, 1], "calls per page");
+    // A bound at no page's end (the newest message): found by walking the conversation.
+    let first = pair
+        .check(&format!("/api/v2/pm/?thread={n}&limit=1"), &SC_ANA, &[], 0)
+        .await;
+    let path = format!(
+        "/api/v2/pm/?thread={n}&before_message={}",
+        page_ids(&first)[0]
+    );
+    let got = pair.check(&path, &SC_ANA, &[], 0).await;
+    assert_eq!(got.json()["count"], 4, "{path}");
     // A bound naming no message of the conversation: an empty page of none, as A's.
     let other = ids
         .int_of(Kind::Message, BUSY_MESSAGE)
