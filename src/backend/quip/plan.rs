@@ -228,8 +228,9 @@ impl<'a> Planner<'a> {
     /// bound is the oldest message of the page before). The bound's offset is the position
     /// the cursor cache remembers right after it (that page ended there), and the page is
     /// the walk's from there; the total counts the messages below the bound. A bound the
-    /// cache does not know is found by walking the whole conversation (within the call
-    /// budget); a bound naming no message of it is an empty page of none.
+    /// cache does not know (or no longer at that position: the conversation changed) is
+    /// found by walking the whole conversation (within the call budget); a bound naming no
+    /// message of it is an empty page of none.
     async fn below_message(
         &mut self,
         walk: &mut Walk<'_>,
@@ -247,7 +248,11 @@ impl<'a> Planner<'a> {
             let got = walk
                 .run(self, start.saturating_add(offset), limit, want_total)
                 .await?;
-            return Ok((got.messages, got.total.map(|t| t.saturating_sub(start))));
+            // A walk that found the position stale started again from the newest message,
+            // where the bound may stand elsewhere: then the whole conversation, below.
+            if walk.position_after(self, &bound.id) == Some(after) {
+                return Ok((got.messages, got.total.map(|t| t.saturating_sub(start))));
+            }
         }
         let whole = walk.run(self, 0, None, true).await?;
         let Some(at) = whole.messages.iter().position(|m| m.id == bound.id) else {
