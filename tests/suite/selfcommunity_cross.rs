@@ -8,7 +8,7 @@
 
 use crate::common::{demo_gateway, root, test_config, Answer, Gw};
 use crate::quip_upstream::{bearer_credentials, Counter};
-use crate::rocketchat_upstream::{ask, demo_credentials, is_refusal, QUIP_PRIYA, SC_ANA};
+use crate::rocketchat_upstream::{ask, demo_credentials, is_refusal, QUIP_PRIYA, SC_ANA, SC_KENJI};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +24,8 @@ const ANA_MARCUS: &str = "KfiHYviXtTkwsttx3vSt4xaDt4dQRTjJYe";
 const PRIYA_DANA_HIDDEN: &str = "bDEQCtK7yvNwA6X6x";
 /// Ana's busy room with Kenji (thread 501): its one hidden message.
 const BUSY_HIDDEN: &str = "Rnx358rFkWNgtcBEz";
+/// The hardware team's room (thread 502): its one hidden message.
+const GROUP_ROOM_HIDDEN: &str = "zohTRJEshfsBdgjoP";
 /// A message of the busy room, none of Ana and Marcus's.
 const BUSY_MESSAGE: &str = "dodS5NHykZuGbMhy7";
 
@@ -129,8 +131,9 @@ impl<'a> Pair<'a> {
     /// as the encoder writes it absent: rich text (the plain text, escaped, as for a message
     /// without), the sender's `avatar` (neither carries it) and `username` (Quip names
     /// authors by id and name only), the `receiver` (no message of either names one), the
-    /// file's details (Quip: its hash and name only; Rocket.Chat: no URL), and through
-    /// Rocket.Chat `created_at` cut to the millisecond.
+    /// file's details (Quip: its hash and name only; Rocket.Chat: no URL), through Quip the
+    /// `group` (a Quip thread belongs to none), and through Rocket.Chat `created_at` cut to
+    /// the millisecond.
     fn as_through(&self, want: &Answer, hidden: &[i64], fewer: u64) -> Value {
         let mut v = want.json();
         let count = v["count"].as_u64().expect("a count");
@@ -163,6 +166,7 @@ impl<'a> Pair<'a> {
         m["receiver"] = Value::Null;
         if self.kind == Kind2::Quip {
             m["sender"]["username"] = Value::from("");
+            m["group"] = Value::Null;
         }
         let file = m["file"].as_object_mut();
         match self.kind {
@@ -326,6 +330,19 @@ async fn quip_pages_leave_out_exactly_the_hidden_messages() {
         got.json()["count"].as_u64(),
         "the count differs by the hidden message"
     );
+    // A group's room by thread id (Kenji's hardware team): its hidden message left out.
+    let room_hidden = ids
+        .int_of(Kind::Message, GROUP_ROOM_HIDDEN)
+        .expect("a pinned message");
+    pair.check("/api/v2/pm/?thread=502", &SC_KENJI, &[room_hidden], 1)
+        .await;
+    // A direct conversation by peer: Quip names conversations by thread id only.
+    let got = ask(&b, "/api/v2/pm/?user=107", &SC_ANA).await;
+    assert!(
+        is_refusal(&got) && got.body.contains("a direct conversation by peer"),
+        "{}",
+        got.body
+    );
     // The busy room: its count is A's without its hidden message (its deleted one neither
     // shows); the first page holds no hidden message, so it is A's.
     let busy_hidden = ids.int_of(Kind::Message, BUSY_HIDDEN).expect("pinned");
@@ -357,6 +374,16 @@ async fn rocketchat_pages_of_a_small_conversation_are_as_a_but_for_what_it_does_
         .expect("a pinned message");
     let path = "/api/v2/pm/?thread=503";
     pair.check(path, &QUIP_PRIYA, &[hidden], 1).await;
+    // A group's room by thread id: A's Rocket.Chat face serves no groups.history.
+    let got = ask(&b, "/api/v2/pm/?thread=502", &SC_KENJI).await;
+    assert!(
+        is_refusal(&got)
+            && got
+                .body
+                .contains("groups.history, a route the upstream does not serve"),
+        "{}",
+        got.body
+    );
     // The busy room's count walks 23 windows of 100: past the default budget of 20 calls.
     let got = ask(&b, "/api/v2/pm/?thread=501", &SC_ANA).await;
     assert!(

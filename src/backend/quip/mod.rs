@@ -187,6 +187,28 @@ impl QuipBackend {
     }
 }
 
+impl QuipBackend {
+    /// With `hidden_messages = "none"`, a SelfCommunity page of a direct conversation by
+    /// peer (`user=`: hidden messages without deleted ones) is refused: Quip names
+    /// conversations by thread id only, and the planner's "user not found" (which sends a
+    /// Rocket.Chat `dm.history` on to the room by id) would tell a SelfCommunity caller
+    /// the user does not exist. (With `"refuse"` the page is refused for its hidden
+    /// messages first.)
+    fn by_peer_refusal(&self, query: &ThreadQuery) -> Result<(), Error> {
+        let f = &query.filter;
+        let page = f.include_hidden && !f.include_deleted;
+        if self.hidden == HiddenMessages::None
+            && page
+            && matches!(query.target, Target::Direct { .. })
+        {
+            return Err(Error::Unsupported(
+                "a direct conversation by peer (Quip names conversations by thread id only)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What a query names, as the resource a refusal concerns.
 fn forbidden_target(query: &ThreadQuery) -> Resource {
     match &query.target {
@@ -229,6 +251,7 @@ impl Backend for QuipBackend {
     ) -> BoxFuture<'a, Result<Page, Error>> {
         Box::pin(async move {
             let credential = self.credential(query, ctx)?;
+            self.by_peer_refusal(query)?;
             let query = self.with_access(&self.hidden.upstream_query(query))?;
             let mut planner = plan::Planner::new(
                 &self.upstream,
