@@ -197,6 +197,27 @@ impl<C: Clone + Send + 'static> CursorCache<C> {
         }
     }
 
+    /// The remembered position whose cursor `matches` (e.g. the position right after a
+    /// given message), under `key`; `None` when no position does or the entry is older than
+    /// the cache's age bound at `now`.
+    pub fn position_where(
+        &self,
+        key: &CacheKey,
+        now: Instant,
+        matches: impl Fn(&C) -> bool,
+    ) -> Option<u64> {
+        let entry = self.entries.get(key)?;
+        let entry = entry.lock().unwrap_or_else(PoisonError::into_inner);
+        if now.saturating_duration_since(entry.born) > self.max_age {
+            return None;
+        }
+        entry
+            .positions
+            .iter()
+            .find(|(_, c)| matches(c))
+            .map(|(at, _)| *at)
+    }
+
     /// Drops the entry under `key` (a stale position was found).
     pub fn forget(&self, key: &CacheKey) {
         self.entries.remove(key);

@@ -32,6 +32,7 @@ const KINDS: &[(&str, &[&str])] = &[
             "max_calls_per_request",
             "auth",
             "ca_file",
+            "hidden_messages",
         ],
     ),
     (
@@ -47,6 +48,7 @@ const KINDS: &[(&str, &[&str])] = &[
             "ca_file",
             "cursor_cache_entries",
             "quip",
+            "hidden_messages",
         ],
     ),
     (

@@ -14,6 +14,7 @@ pub use backend::SectionError;
 pub use sections::*;
 pub use shadow::ShadowConfig;
 use std::path::{Path, PathBuf};
+pub use upstream::HiddenMessages;
 pub use upstream::{RocketChatBackendConfig, UpstreamAuthConfig, UpstreamAuthMode};
 pub use upstream_quip::{QuipApi, QuipApiConfig, QuipBackendConfig};
 pub use upstream_selfcommunity::SelfCommunityBackendConfig;

@@ -26,6 +26,40 @@ pub struct RocketChatBackendConfig {
     /// Extra trusted CA certificates (PEM) for an `https` URL, besides the compiled-in public
     /// roots; empty = none. Read at start.
     pub ca_file: String,
+    /// What the upstream holds of hidden messages (SelfCommunity's moderation state).
+    pub hidden_messages: HiddenMessages,
+}
+
+/// `hidden_messages`: whether the upstream may hold hidden messages, which no Rocket.Chat
+/// history route (nor Quip's `/1/messages`) selects apart from deleted ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HiddenMessages {
+    /// It may (another gateway in front of a store that hides messages): a query that
+    /// includes hidden messages without deleted ones is refused.
+    #[default]
+    Refuse,
+    /// The operator states it holds none (a Rocket.Chat or Quip server has no hidden
+    /// state): such a query is answered with the visible messages.
+    None,
+}
+
+impl HiddenMessages {
+    /// The query the upstream is asked: with `None`, one that includes hidden messages but
+    /// not deleted ones asks for the visible messages (the same set when none is hidden);
+    /// every other query as it is.
+    pub fn upstream_query(
+        self,
+        query: &crate::canonical::ThreadQuery,
+    ) -> std::borrow::Cow<'_, crate::canonical::ThreadQuery> {
+        let f = &query.filter;
+        if self == HiddenMessages::None && f.include_hidden && !f.include_deleted {
+            let mut q = query.clone();
+            q.filter.include_hidden = false;
+            return std::borrow::Cow::Owned(q);
+        }
+        std::borrow::Cow::Borrowed(query)
+    }
 }
 
 impl Default for RocketChatBackendConfig {
@@ -39,6 +73,7 @@ impl Default for RocketChatBackendConfig {
             max_calls_per_request: 20,
             auth: UpstreamAuthConfig::default(),
             ca_file: String::new(),
+            hidden_messages: HiddenMessages::default(),
         }
     }
 }
@@ -114,5 +149,46 @@ fn url_problem(url: &str) -> Option<String> {
         }
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => None,
         _ => Some("must be an absolute http(s) URL, e.g. \"https://chat.example.com\"".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HiddenMessages;
+    use crate::canonical::{Principal, Target, ThreadQuery};
+
+    fn query(hidden: bool, deleted: bool) -> ThreadQuery {
+        let principal = Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            admin_of: Vec::new(),
+        };
+        let mut q = ThreadQuery::new(principal, Target::Room("r".into()));
+        q.filter.include_hidden = hidden;
+        q.filter.include_deleted = deleted;
+        q
+    }
+
+    #[test]
+    fn none_asks_hidden_without_deleted_as_the_visible_messages_and_nothing_else() {
+        let page = query(true, false);
+        let asked = HiddenMessages::None.upstream_query(&page);
+        assert_eq!(*asked, query(false, false));
+        for (hidden, deleted) in [(false, false), (true, true), (false, true)] {
+            let q = query(hidden, deleted);
+            assert_eq!(
+                *HiddenMessages::None.upstream_query(&q),
+                q,
+                "{hidden} {deleted}"
+            );
+        }
+        for (hidden, deleted) in [(true, false), (false, false), (true, true)] {
+            let q = query(hidden, deleted);
+            assert_eq!(
+                *HiddenMessages::Refuse.upstream_query(&q),
+                q,
+                "refuse: as asked"
+            );
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! `cursor_cache_entries` (the offset → cursor cache, [`crate::backend::cursor_cache`]) and
 //! `[backend.quip]`: which of Quip's APIs reads a conversation.
 
-use super::upstream::{RocketChatBackendConfig, UpstreamAuthConfig};
+use super::upstream::{HiddenMessages, RocketChatBackendConfig, UpstreamAuthConfig};
 use serde::{Deserialize, Serialize};
 
 /// The most entries `cursor_cache_entries` may ask for.
@@ -32,6 +32,8 @@ pub struct QuipBackendConfig {
     pub auth: UpstreamAuthConfig,
     /// Extra trusted CA certificates (PEM) for an `https` URL; empty = none.
     pub ca_file: String,
+    /// What the upstream holds of hidden messages (as for `kind = "rocketchat"`).
+    pub hidden_messages: HiddenMessages,
     /// Conversations whose walk positions and total the gateway remembers (keyed by
     /// principal, thread, filter and order); least recently used go first.
     pub cursor_cache_entries: usize,
@@ -51,6 +53,7 @@ impl Default for QuipBackendConfig {
             max_calls_per_request: rc.max_calls_per_request,
             auth: UpstreamAuthConfig::default(),
             ca_file: String::new(),
+            hidden_messages: rc.hidden_messages,
             cursor_cache_entries: 10_000,
             quip: QuipApiConfig::default(),
         }
@@ -91,6 +94,7 @@ impl QuipBackendConfig {
             max_calls_per_request: self.max_calls_per_request,
             auth: self.auth.clone(),
             ca_file: self.ca_file.clone(),
+            hidden_messages: self.hidden_messages,
         }
     }
 

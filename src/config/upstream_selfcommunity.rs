@@ -58,6 +58,7 @@ impl SelfCommunityBackendConfig {
             max_calls_per_request: self.max_calls_per_request,
             auth: self.auth.clone(),
             ca_file: self.ca_file.clone(),
+            ..RocketChatBackendConfig::default()
         }
         .problem(directory)
     }

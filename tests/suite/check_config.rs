@@ -354,3 +354,58 @@ fn selfcommunity_backend_sections_are_checked_key_by_key() {
     assert!(stdout.contains("max_calls_per_request = 20"), "{stdout}");
     assert!(stdout.contains("passthrough = true"), "{stdout}");
 }
+
+#[test]
+fn hidden_messages_is_checked_by_name_and_belongs_to_rocketchat_and_quip() {
+    let dir = tempfile::tempdir().unwrap();
+    let rc = "[backend]\nkind = \"rocketchat\"\nurl = \"http://chat.example.com\"\n";
+    let quip = "[backend]\nkind = \"quip\"\nurl = \"https://platform.quip.example.com\"\n";
+    let sc = "[backend]\nkind = \"selfcommunity\"\nurl = \"http://community.example.com\"\n";
+    let cases = [
+        (
+            format!("{rc}hidden_messages = \"hide\"\n"),
+            "key `backend.hidden_messages`: unknown variant `hide`, expected `refuse` or `none`",
+        ),
+        (
+            format!("{quip}hidden_messages = true\n"),
+            "key `backend.hidden_messages`: invalid type",
+        ),
+        (
+            format!("{sc}hidden_messages = \"none\"\n"),
+            "key `backend.hidden_messages`: is a key of kind \"rocketchat\", not of kind \"selfcommunity\"",
+        ),
+        (
+            "[backend]\nkind = \"embedded\"\nhidden_messages = \"none\"\n".to_owned(),
+            "key `backend.hidden_messages`: is a key of kind \"rocketchat\", not of kind \"embedded\"",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let path = write(dir.path(), &format!("hidden{i}.toml"), text);
+        let out = check_config(&path, &[]);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+        assert!(stderr.contains(want), "{text}: {stderr}");
+    }
+    // The default is printed; "none" is read and printed back, for both kinds.
+    for (head, value, line) in [
+        (rc, "", "hidden_messages = \"refuse\""),
+        (
+            rc,
+            "hidden_messages = \"none\"\n",
+            "hidden_messages = \"none\"",
+        ),
+        (
+            quip,
+            "hidden_messages = \"none\"\n",
+            "hidden_messages = \"none\"",
+        ),
+    ] {
+        let path = write(dir.path(), "ok.toml", &format!("{head}{value}"));
+        let out = check_config(&path, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{head}{value}: {stderr}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains(line), "{line} in {stdout}");
+    }
+}

@@ -34,6 +34,7 @@ mod rocketchat_thread;
 mod rocketchat_upstream;
 mod selfcommunity;
 mod selfcommunity_client;
+mod selfcommunity_cross;
 mod selfcommunity_upstream;
 mod selfcommunity_upstream_faults;
 mod service;

@@ -181,3 +181,79 @@ async fn official_js_client_pages_threads_like_the_web_ui() {
     assert_eq!(result["snippets"]["results"], 2, "{result}");
 }
 matrix_sc!(official_js_client_pages_threads_like_the_web_ui);
+
+/// The same paging loop through gateway B (`kind = "quip"`, `hidden_messages = "none"`) in
+/// front of gateway A: every message A shows as visible in the busy room, once, in order;
+/// the first page counts the conversation (100 messages a call), every later page (the
+/// web UI's `before_message` at the oldest message of the page before) is one upstream call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_js_client_pages_through_a_quip_upstream_without_hidden_messages() {
+    use crate::quip_upstream::Counter;
+    use crate::selfcommunity_cross::{gateway_b, quip};
+    use threadgate::config::HiddenMessages;
+    if let Err(missing) = tool_version("node") {
+        panic!("{missing}");
+    }
+    let modules = installed_modules().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let counter = Counter::start().await;
+    let (b, ids) = gateway_b(quip(counter.url(), HiddenMessages::None, dir.path())).await;
+    let base = b.base.clone();
+    let result =
+        tokio::task::spawn_blocking(move || run_client(&modules, &base, &[r#"{"thread":501}"#]))
+            .await
+            .expect("client task");
+
+    // A's page shows 2,286 messages: one of them hidden, which the upstream does not hold.
+    let shown = expected_ids(BUSY).await;
+    let hidden = ids
+        .int_of(Kind::Message, "Rnx358rFkWNgtcBEz")
+        .expect("a pinned message");
+    let visible: Vec<i64> = shown.iter().copied().filter(|&id| id != hidden).collect();
+    assert_eq!((shown.len(), visible.len()), (2286, 2285));
+    let thread = &result["threads"][0];
+    let got: Vec<i64> = thread["ids"]
+        .as_array()
+        .expect("ids")
+        .iter()
+        .map(|v| v.as_i64().expect("integer id"))
+        .collect();
+    assert_eq!(got, visible, "every visible message once, in order");
+    let pages = thread["requests"].as_u64().expect("requests");
+    assert_eq!(pages, 229, "pages of 10");
+    // The snippets listing: no Quip route lists a user's conversations.
+    assert_eq!(result["snippets"]["status"], 501, "{result}");
+
+    // B's histogram: the thread's pages and the refused listing; the first page 24 calls
+    // (2,285 messages counted 100 a call, each call after the first repeating the message
+    // its cursor ended on), every other query at most 1.
+    let metrics = crate::common::send(b.http.get(format!("{}/metrics", b.admin)))
+        .await
+        .body;
+    let label = format!("backend=\"quip:127.0.0.1:{}\"", counter.addr.port());
+    let value = |name: &str| -> f64 {
+        let prefix = format!("threadgate_upstream_calls_per_request_{name} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{prefix} in\n{metrics}"))
+    };
+    let queries = value(&format!("count{{{label}}}"));
+    assert_eq!(
+        queries,
+        (pages + 1) as f64,
+        "one query a page, one for the listing"
+    );
+    assert_eq!(
+        value(&format!("bucket{{{label},le=\"1\"}}")),
+        queries - 1.0,
+        "every query but the first page within 1 call"
+    );
+    assert_eq!(value(&format!("sum{{{label}}}")), counter.calls() as f64);
+    assert_eq!(
+        counter.calls(),
+        24 + 228,
+        "24 calls for the first page, 1 for each other"
+    );
+}

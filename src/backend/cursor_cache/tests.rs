@@ -145,3 +145,28 @@ fn the_cache_is_bounded_in_entries_and_positions() {
         .start
         .is_some_and(|(at, _)| at <= last / 2 && at + 16 >= last / 2));
 }
+
+#[test]
+fn finds_the_position_whose_cursor_matches_while_the_entry_is_trusted() {
+    let cache: CursorCache<&'static str> = CursorCache::with_max_age(10, Duration::from_secs(60));
+    let now = Instant::now();
+    assert_eq!(cache.position_where(&key("u"), now, |_| true), None);
+    cache.remember(
+        &key("u"),
+        head("m1", 100),
+        vec![(10, "after m10"), (20, "after m20")],
+        Some(25),
+        now,
+    );
+    let find = |c: &&str, at| cache.position_where(&key("u"), at, |x| x == c);
+    assert_eq!(find(&"after m20", now), Some(20));
+    assert_eq!(find(&"after m10", now), Some(10));
+    assert_eq!(find(&"after m15", now), None, "no page ended there");
+    assert_eq!(
+        cache.position_where(&key("v"), now, |_| true),
+        None,
+        "another caller's walk"
+    );
+    let later = now + Duration::from_secs(61);
+    assert_eq!(find(&"after m20", later), None, "past the age bound");
+}

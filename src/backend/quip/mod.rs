@@ -11,6 +11,11 @@
 //! - [`Credentials`](crate::backend::credentials::Credentials): `mapped` mode's file; a Quip
 //!   upstream takes each user's `bearer` line (a `rocketchat` line is no Quip credential:
 //!   that caller is refused as one who may not read the target).
+//! - `hidden_messages = "none"`: the operator states the upstream holds no hidden messages
+//!   (a Quip server has no such state; its `visible: false` is a deleted message), so a
+//!   query that includes hidden messages but not deleted ones (a SelfCommunity page) is
+//!   asked as the visible messages ([`HiddenMessages::upstream_query`]); by default it is
+//!   refused.
 //!
 //! Identity: in `passthrough` mode the caller's own bearer token goes upstream, and the
 //! principal is the server's `GET /1/users/current` ([`CurrentUserAuthenticator`], kept by
@@ -38,7 +43,7 @@ use crate::auth::Authenticator;
 use crate::canonical::{
     Access, AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
 };
-use crate::config::{QuipApi, QuipBackendConfig, UpstreamAuthMode};
+use crate::config::{HiddenMessages, QuipApi, QuipBackendConfig, UpstreamAuthMode};
 use crate::dialect::quip::client::{self as face, Answer, Cursor};
 use crate::dialect::DialectId;
 use std::sync::Arc;
@@ -53,6 +58,9 @@ pub struct QuipBackend {
     proxy: Option<Arc<Proxy>>,
     max_calls: usize,
     calls: prometheus::Histogram,
+    /// `hidden_messages`: whether a query for hidden messages without deleted ones is
+    /// answered with the visible messages.
+    hidden: HiddenMessages,
     /// `Some(company)` with `[backend.quip] api = "admin"`.
     admin_company: Option<String>,
     cache: Arc<CursorCache<Cursor>>,
@@ -114,6 +122,7 @@ pub fn build(cfg: &QuipBackendConfig) -> Result<Built, String> {
             proxy,
             max_calls: cfg.max_calls_per_request,
             calls,
+            hidden: cfg.hidden_messages,
             admin_company: (cfg.quip.api == QuipApi::Admin).then(|| cfg.quip.company_id.clone()),
             cache: Arc::new(CursorCache::new(cfg.cursor_cache_entries)),
         }),
@@ -178,6 +187,28 @@ impl QuipBackend {
     }
 }
 
+impl QuipBackend {
+    /// With `hidden_messages = "none"`, a SelfCommunity page of a direct conversation by
+    /// peer (`user=`: hidden messages without deleted ones) is refused: Quip names
+    /// conversations by thread id only, and the planner's "user not found" (which sends a
+    /// Rocket.Chat `dm.history` on to the room by id) would tell a SelfCommunity caller
+    /// the user does not exist. (With `"refuse"` the page is refused for its hidden
+    /// messages first.)
+    fn by_peer_refusal(&self, query: &ThreadQuery) -> Result<(), Error> {
+        let f = &query.filter;
+        let page = f.include_hidden && !f.include_deleted;
+        if self.hidden == HiddenMessages::None
+            && page
+            && matches!(query.target, Target::Direct { .. })
+        {
+            return Err(Error::Unsupported(
+                "a direct conversation by peer (Quip names conversations by thread id only)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// What a query names, as the resource a refusal concerns.
 fn forbidden_target(query: &ThreadQuery) -> Resource {
     match &query.target {
@@ -220,7 +251,8 @@ impl Backend for QuipBackend {
     ) -> BoxFuture<'a, Result<Page, Error>> {
         Box::pin(async move {
             let credential = self.credential(query, ctx)?;
-            let query = self.with_access(query)?;
+            self.by_peer_refusal(query)?;
+            let query = self.with_access(&self.hidden.upstream_query(query))?;
             let mut planner = plan::Planner::new(
                 &self.upstream,
                 &credential,

@@ -21,7 +21,8 @@
 //! - a room's kind on its own (a Quip thread has none: a gateway's `rooms.info`); a query for
 //!   messages that requires a kind (`dm.history` by room id) reads the thread as it is;
 //! - replies, groups, conversation lists, unreads, cursor slices, bounds at a message,
-//!   hidden without deleted messages (a Quip `visible: false` is either), and whatever else
+//!   hidden without deleted messages (a Quip `visible: false` is either; with
+//!   `hidden_messages = "none"` the backend asks for the visible ones instead), and whatever else
 //!   the client face cannot send ([`face::messages`]);
 //! - paging or totals with bounds on update times (no cursor goes with them);
 //! - a page needing more than `max_calls_per_request` calls.
@@ -35,10 +36,23 @@ use crate::backend::cursor_cache::CursorCache;
 use crate::backend::upstream::{now_ms, Upstream};
 use crate::backend::QueryContext;
 use crate::canonical::{
-    Credential, Error, Message, Order, Page, Resource, Slice, Target, ThreadQuery, UserRef,
+    Credential, Error, IdBound, Message, Order, Page, Resource, Slice, Target, ThreadQuery, UserRef,
 };
 use crate::dialect::quip::client::{self as face, Answer, Cursor, Request, Unanswerable};
 use crate::dialect::quip::params::MAX_COUNT;
+
+/// Takes from `upstream` an upper bound at a message that [`Planner::below_message`]
+/// answers: the only message bound of a newest-first query without bounds on update
+/// times. Any other stays, for the client face to refuse.
+fn take_message_bound(upstream: &mut ThreadQuery) -> Option<IdBound> {
+    let f = &upstream.filter;
+    let alone =
+        f.after_message.is_none() && f.updated_after.is_none() && f.updated_before.is_none();
+    if upstream.order != Order::Descending || !alone {
+        return None;
+    }
+    upstream.filter.before_message.take()
+}
 
 /// The calls of one query.
 pub(super) struct Planner<'a> {
@@ -117,6 +131,7 @@ impl<'a> Planner<'a> {
         upstream.require_kind = None;
         upstream.want_total = false;
         upstream.filter.created_after = None;
+        let below = take_message_bound(&mut upstream);
         self.refusals(query, &upstream)?;
         let by_update =
             query.filter.updated_after.is_some() || query.filter.updated_before.is_some();
@@ -138,10 +153,16 @@ impl<'a> Planner<'a> {
         let mut walk = Walk::new(&upstream, query.filter.created_after);
         let want_end = limit.map(u64::from);
         let (messages, total) = match query.order {
-            Order::Descending => {
-                let got = walk.run(self, offset, want_end, query.want_total).await?;
-                (got.messages, got.total)
-            }
+            Order::Descending => match &below {
+                Some(bound) => {
+                    self.below_message(&mut walk, bound, offset, want_end, query.want_total)
+                        .await?
+                }
+                None => {
+                    let got = walk.run(self, offset, want_end, query.want_total).await?;
+                    (got.messages, got.total)
+                }
+            },
             Order::Ascending => self.oldest_first(&mut walk, offset, want_end).await?,
         };
         Ok(Page {
@@ -201,6 +222,54 @@ impl<'a> Planner<'a> {
             messages: self.call(&req, count).await?,
             ..Page::default()
         })
+    }
+
+    /// A newest-first page below a message bound (how a SelfCommunity client pages: the
+    /// bound is the oldest message of the page before). The bound's offset is the position
+    /// the cursor cache remembers right after it (that page ended there), and the page is
+    /// the walk's from there; the total counts the messages below the bound. A bound the
+    /// cache does not know (or no longer at that position: the conversation changed) is
+    /// found by walking the whole conversation (within the call budget); a bound naming no
+    /// message of it is an empty page of none.
+    async fn below_message(
+        &mut self,
+        walk: &mut Walk<'_>,
+        bound: &IdBound,
+        offset: u64,
+        limit: Option<u64>,
+        want_total: bool,
+    ) -> Result<(Vec<Message>, Option<u64>), Error> {
+        let skip = |after: u64| if bound.inclusive { after - 1 } else { after };
+        if bound.id.is_empty() {
+            return Ok((Vec::new(), Some(0)));
+        }
+        if let Some(after) = walk.position_after(self, &bound.id) {
+            let start = skip(after);
+            let got = walk
+                .run(self, start.saturating_add(offset), limit, want_total)
+                .await?;
+            // A walk that found the position stale started again from the newest message,
+            // where the bound may stand elsewhere: then the whole conversation, below.
+            if walk.position_after(self, &bound.id) == Some(after) {
+                return Ok((got.messages, got.total.map(|t| t.saturating_sub(start))));
+            }
+        }
+        let whole = walk.run(self, 0, None, true).await?;
+        let Some(at) = whole.messages.iter().position(|m| m.id == bound.id) else {
+            return Ok((Vec::new(), Some(0)));
+        };
+        let below: Vec<Message> = whole
+            .messages
+            .into_iter()
+            .skip(skip(at as u64 + 1) as usize)
+            .collect();
+        let total = below.len() as u64;
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+        Ok((
+            below.into_iter().skip(skip).take(take).collect(),
+            Some(total),
+        ))
     }
 
     /// An oldest-first page: the total, then the newest-first window holding the page,

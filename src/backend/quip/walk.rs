@@ -187,6 +187,16 @@ impl<'q> Walk<'q> {
         })
     }
 
+    /// The offset right after message `id`, when a position the cache remembers for this
+    /// walk ended on it (a page ended there).
+    pub(super) fn position_after(&self, planner: &Planner<'_>, id: &str) -> Option<u64> {
+        planner
+            .cache
+            .position_where(&self.key, Instant::now(), |c: &Cursor| {
+                c.seen.last().is_some_and(|s| s == id)
+            })
+    }
+
     /// Where the walk starts, from what the cache remembers, with the total it knows; or,
     /// `Err`, the answer without a call (the page lies past a known total).
     fn start(

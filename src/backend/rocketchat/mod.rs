@@ -9,6 +9,10 @@
 //!   answer exactly is refused with [`Error::Unsupported`].
 //! - [`Credentials`](crate::backend::credentials::Credentials): `mapped` mode's file of each
 //!   user's upstream credential.
+//! - `hidden_messages = "none"`: the operator states the upstream holds no hidden messages
+//!   (a Rocket.Chat server has no such state), so a query that includes hidden messages but
+//!   not deleted ones (a SelfCommunity page) is asked as the visible messages
+//!   ([`HiddenMessages::upstream_query`]); by default it is refused.
 //!
 //! Identity: in `passthrough` mode the caller's own credential goes upstream, and the
 //! principal is the server's `GET /api/v1/me` ([`MeAuthenticator`]); in `mapped` mode the
@@ -27,7 +31,7 @@ use crate::canonical::{
     AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, RoomKind, Target,
     ThreadQuery, User, UserRef,
 };
-use crate::config::{RocketChatBackendConfig, UpstreamAuthMode};
+use crate::config::{HiddenMessages, RocketChatBackendConfig, UpstreamAuthMode};
 use crate::dialect::rocketchat::client::{self as face, Answer};
 use crate::dialect::DialectId;
 use std::sync::Arc;
@@ -42,6 +46,9 @@ pub struct RocketChatBackend {
     proxy: Option<Arc<Proxy>>,
     max_calls: usize,
     calls: prometheus::Histogram,
+    /// `hidden_messages`: whether a query for hidden messages without deleted ones is
+    /// answered with the visible messages.
+    hidden: HiddenMessages,
 }
 
 /// `GET /api/v1/me` with the caller's credential: the gateway's authenticator in
@@ -100,6 +107,7 @@ pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
             proxy,
             max_calls: cfg.max_calls_per_request,
             calls,
+            hidden: cfg.hidden_messages,
         }),
         auth,
     })
@@ -192,6 +200,7 @@ impl Backend for RocketChatBackend {
     ) -> BoxFuture<'a, Result<Page, Error>> {
         Box::pin(async move {
             let credential = self.credential(query, ctx)?;
+            let query = self.hidden.upstream_query(query);
             let mut planner = plan::Planner::new(
                 &self.upstream,
                 &credential,
@@ -199,7 +208,7 @@ impl Backend for RocketChatBackend {
                 self.max_calls,
                 self.credentials.is_some(),
             )?;
-            let result = planner.answer(query).await;
+            let result = planner.answer(&query).await;
             self.calls.observe(planner.calls() as f64);
             result
         })

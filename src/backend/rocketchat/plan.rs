@@ -14,19 +14,35 @@
 //!   the page. Thread totals come from the server.
 //! - Oldest-first history, or a history total (which no history route reports): the
 //!   whole newest-first result is walked in windows of 100, then turned and sliced here.
+//! - An upper bound at a message (a SelfCommunity client's `before_message`), newest first:
+//!   applied to the walked result (the bound's message and the newer ones dropped; a bound
+//!   naming no message of the room leaves none), so only with a total or oldest first.
 //! - Every call counts against `max_calls_per_request`; past it the query is refused with
 //!   [`Error::Unsupported`] (never a shorter page). So is a query needing a route the
 //!   upstream answers 404 for (a gateway's Rocket.Chat face serves no `channels.history`).
+//! - Hidden or deleted messages: no history route selects them, refused; a query that
+//!   includes hidden messages but not deleted ones comes here as the visible messages when
+//!   `hidden_messages = "none"` (see [`super`]).
 
 use crate::backend::upstream::{now_ms, Upstream};
 use crate::backend::QueryContext;
 use crate::canonical::Credential;
 use crate::canonical::{
-    Error, Order, Page, Resource, RoomKind, Slice, Target, ThreadQuery, Unreads, UserRef,
+    Error, IdBound, Order, Page, Resource, RoomKind, Slice, Target, ThreadQuery, Unreads, UserRef,
 };
 use crate::dialect::rocketchat::client::{
     self as face, Answer, Request, Route, Unanswerable, UpstreamPage, Window, MAX_PER_CALL,
 };
+
+/// Takes from `query` an upper bound at a message when it is its only message bound and
+/// the query is newest first: [`Planner::walked`] applies it. Any other stays, for the
+/// client face to refuse.
+fn take_message_bound(query: &mut ThreadQuery) -> Option<IdBound> {
+    if query.order != Order::Descending || query.filter.after_message.is_some() {
+        return None;
+    }
+    query.filter.before_message.take()
+}
 
 /// The calls of one query.
 pub(super) struct Planner<'a> {
@@ -113,6 +129,9 @@ impl<'a> Planner<'a> {
             return Ok(page);
         }
         let kind = self.room_kind(&query).await?;
+        // An upper bound at a message is applied here, over a walked conversation.
+        let mut query = query;
+        let below = take_message_bound(&mut query);
         // The route the query goes to (a window of one message to ask it).
         let probe = face::history(
             &query,
@@ -129,10 +148,10 @@ impl<'a> Planner<'a> {
         };
         let walk =
             route != Route::ThreadMessages && (query.order == Order::Ascending || query.want_total);
-        if walk {
-            self.walked(&query, kind).await
-        } else {
-            self.windowed(&query, kind).await
+        match (walk, below) {
+            (true, below) => self.walked(&query, kind, below.as_ref()).await,
+            (false, None) => self.windowed(&query, kind).await,
+            (false, Some(_)) => Err(Error::Unsupported("bounds at a message".into())),
         }
     }
 
@@ -282,8 +301,14 @@ impl<'a> Planner<'a> {
         Ok(out)
     }
 
-    /// Every message of the newest-first result, then order and slice here.
-    async fn walked(&mut self, query: &ThreadQuery, kind: Option<RoomKind>) -> Result<Page, Error> {
+    /// Every message of the newest-first result, then the messages below `below` (none
+    /// when it names no message of the result), then order and slice here.
+    async fn walked(
+        &mut self,
+        query: &ThreadQuery,
+        kind: Option<RoomKind>,
+        below: Option<&IdBound>,
+    ) -> Result<Page, Error> {
         if query.unreads.is_some() {
             return Err(Error::Unsupported(
                 "unreads with oldest-first order or a total".into(),
@@ -308,6 +333,11 @@ impl<'a> Planner<'a> {
             if n < MAX_PER_CALL as usize {
                 break;
             }
+        }
+        if let Some(bound) = below {
+            let at = all.iter().position(|m| m.id == bound.id);
+            let start = at.map_or(all.len(), |i| if bound.inclusive { i } else { i + 1 });
+            all.drain(..start);
         }
         if query.order == Order::Ascending {
             all.reverse();
