@@ -14,6 +14,7 @@ mod idmap_cache;
 mod import;
 mod import_from;
 mod import_from_cli;
+mod import_from_platforms;
 mod limits;
 mod principal_answers;
 mod quip;
