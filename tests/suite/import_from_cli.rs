@@ -4,7 +4,7 @@
 
 use crate::common::{test_config, Gw};
 use crate::import_from::{creds_token, dump, fresh, Fresh};
-use crate::import_from_platforms::bearer_credentials;
+use crate::quip_upstream::bearer_credentials;
 use crate::rocketchat_upstream::demo_credentials;
 
 /// A `threadgate backend` of its own over the demo store, each query delayed by `delay_ms`

@@ -8,6 +8,7 @@
 
 use crate::common::{demo_gateway, root, test_config, Gw};
 use crate::import_from::{assert_same_as_a, dump, fresh, gateway_on};
+use crate::quip_upstream::bearer_credentials;
 use crate::rocketchat_upstream::{QUIP_MARCUS, QUIP_PRIYA, SC_ANA, SC_CHLOE, SC_KENJI};
 use std::path::Path;
 use std::sync::Arc;
@@ -18,26 +19,6 @@ use threadgate::import::progress::CopyProgress;
 use threadgate::import::source::SourceKind;
 use threadgate::import::{self, Options, Summary};
 use threadgate::server::Parts;
-
-/// The demo's bearer tokens as a credentials file (`--credentials`): each user's own.
-pub(crate) fn bearer_credentials(dir: &Path) -> String {
-    let tokens =
-        std::fs::read_to_string(root().join("config/demo/tokens.jsonl")).expect("demo tokens");
-    let mut out = String::new();
-    for line in tokens.lines().filter(|l| !l.trim().is_empty()) {
-        let t: serde_json::Value = serde_json::from_str(line).expect("a token line");
-        if t["scheme"] == "bearer" {
-            let entry = serde_json::json!({
-                "user_id": t["user_id"], "scheme": "bearer", "token": t["token"],
-            });
-            out.push_str(&entry.to_string());
-            out.push('\n');
-        }
-    }
-    let path = dir.join("bearer.jsonl");
-    std::fs::write(&path, out).expect("write credentials");
-    path.display().to_string()
-}
 
 /// A directory of the demo users under the ids `rename` gives them, with their bearer
 /// tokens; written under `dir`.

@@ -21,6 +21,7 @@ mod quip;
 mod quip_client;
 mod quip_paging;
 mod quip_ratelimit;
+mod quip_threads;
 mod quip_upstream;
 mod quip_upstream_faults;
 mod rocketchat_client;
