@@ -186,3 +186,58 @@ async fn quip_copy_answers_quip_pages_byte_for_byte_and_a_second_run_changes_not
     assert_same_as_a(&on_copy, QUIP_PAGES).await;
     second_run_changes_nothing(SourceKind::Quip, &f.store, &creds).await;
 }
+
+/// `Backend::rooms` of a `selfcommunity` backend on A, as `user`'s bearer token reads.
+async fn selfcommunity_rooms(token: &str) -> Vec<threadgate::canonical::RoomInfo> {
+    let cfg = threadgate::config::SelfCommunityBackendConfig {
+        url: format!("http://{}", demo_gateway()),
+        ..threadgate::config::SelfCommunityBackendConfig::default()
+    };
+    let built = threadgate::backend::selfcommunity::build(&cfg).expect("backend builds");
+    let mut ctx = threadgate::backend::QueryContext::new(None, None);
+    ctx.credential = Some(threadgate::canonical::Credential::Bearer {
+        token: token.to_owned(),
+    });
+    let who = built
+        .auth
+        .authenticate(ctx.credential.as_ref().expect("a credential"), &ctx)
+        .await
+        .expect("the token is known");
+    built
+        .backend
+        .rooms(&who, &ctx)
+        .await
+        .expect("the rooms list")
+}
+
+#[tokio::test]
+async fn selfcommunity_rooms_are_the_callers_conversations_with_what_snippets_tell() {
+    use threadgate::canonical::RoomKind;
+    let token = |h: &[(&str, &str)]| h[0].1.trim_start_matches("Bearer ").to_owned();
+    let ana = selfcommunity_rooms(&token(&SC_ANA)).await;
+    let dm = ana
+        .iter()
+        .find(|r| r.id == "501")
+        .expect("ana's direct room with kenji");
+    assert_eq!(dm.kind, RoomKind::Direct);
+    let members: Vec<&str> = dm.members.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(members, ["101", "102"]);
+    assert!(ana.iter().all(|r| r.kind == RoomKind::Direct), "{ana:?}");
+    assert!(ana
+        .windows(2)
+        .all(|w| w[0].created_usec <= w[1].created_usec));
+    let chloe = selfcommunity_rooms(&token(&SC_CHLOE)).await;
+    let group = chloe
+        .iter()
+        .find(|r| r.id == "502")
+        .expect("the hardware team's room");
+    assert_eq!(group.kind, RoomKind::Group);
+    assert_eq!(group.name.as_deref(), Some("hardware-team"));
+    assert!(group.group_id.is_some());
+    let members: Vec<&str> = group.members.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(
+        members,
+        ["103"],
+        "SelfCommunity names no group members: the caller"
+    );
+}
