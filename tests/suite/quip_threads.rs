@@ -99,3 +99,127 @@ async fn a_gateway_on_a_quip_upstream_lists_the_threads_as_the_upstream_does() {
         assert_eq!((got.status, &got.body), (want.status, &want.body));
     }
 }
+
+/// A Quip server's thread list as Quip pages it: `n` chats, thread `t<i>` updated at
+/// `1000 + i` (`updated_usec` sent when `with_times`), newest first, `count` a call,
+/// `max_updated_usec` inclusive; and `users/current`. Counts the list calls.
+async fn paging_quip(
+    n: usize,
+    with_times: bool,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let counted = counted.clone();
+            let service =
+                hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                    let counted = counted.clone();
+                    async move {
+                        let body = if req.uri().path() == "/1/users/current" {
+                            r#"{"name":"Pat","id":"u1"}"#.to_owned()
+                        } else {
+                            counted.fetch_add(1, Ordering::SeqCst);
+                            thread_page(req.uri().query().unwrap_or(""), n, with_times)
+                        };
+                        Ok::<_, std::convert::Infallible>(http::Response::new(
+                            http_body_util::Full::new(bytes::Bytes::from(body)),
+                        ))
+                    }
+                });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            );
+        }
+    });
+    (format!("http://{addr}"), calls)
+}
+
+/// One answer of [`paging_quip`] to `query`.
+fn thread_page(query: &str, n: usize, with_times: bool) -> String {
+    let param = |k: &str| {
+        query
+            .split('&')
+            .find_map(|p| p.strip_prefix(&format!("{k}=")))
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let count = param("count").unwrap_or(10) as usize;
+    let max = param("max_updated_usec").unwrap_or(i64::MAX);
+    let mut out = serde_json::Map::new();
+    for i in (0..n).rev().filter(|i| 1000 + *i as i64 <= max).take(count) {
+        let mut thread = serde_json::json!({"id": format!("t{i}"), "title": format!("chat {i}"),
+            "type": "chat", "created_usec": 10 + i});
+        if with_times {
+            thread["updated_usec"] = serde_json::json!(1000 + i);
+        }
+        out.insert(
+            format!("t{i}"),
+            serde_json::json!({"thread": thread, "user_ids": ["u1", "u2", "u3"]}),
+        );
+    }
+    serde_json::Value::Object(out).to_string()
+}
+
+/// `Backend::rooms` of a `quip` backend at `url` with at most `max_calls` calls.
+async fn quip_rooms(
+    url: String,
+    max_calls: usize,
+) -> Result<Vec<threadgate::canonical::RoomInfo>, threadgate::canonical::Error> {
+    let cfg = threadgate::config::QuipBackendConfig {
+        url,
+        max_calls_per_request: max_calls,
+        ..threadgate::config::QuipBackendConfig::default()
+    };
+    let built = threadgate::backend::quip::build(&cfg).expect("backend builds");
+    let mut ctx = threadgate::backend::QueryContext::new(None, None);
+    ctx.credential = Some(threadgate::canonical::Credential::Bearer {
+        token: "t".to_owned(),
+    });
+    let who = built
+        .auth
+        .authenticate(ctx.credential.as_ref().expect("a credential"), &ctx)
+        .await
+        .expect("users/current answers");
+    built.backend.rooms(&who, &ctx).await
+}
+
+#[tokio::test]
+async fn a_quip_servers_list_is_gone_on_from_by_update_time_and_each_thread_listed_once() {
+    use std::sync::atomic::Ordering;
+    let (url, calls) = paging_quip(120, true).await;
+    let rooms = quip_rooms(url.clone(), 10).await.expect("the rooms");
+    let ids: Vec<String> = rooms.iter().map(|r| r.id.clone()).collect();
+    let want: Vec<String> = (0..120).map(|i| format!("t{i}")).collect();
+    assert_eq!(ids, want, "every thread once, in creation order");
+    // 50 threads, then 50 from the oldest update time seen (one again), then the last 22.
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert!(rooms
+        .iter()
+        .all(|r| r.kind == threadgate::canonical::RoomKind::Group));
+    // Past the call budget: refused, never a shorter list.
+    let refused = quip_rooms(url, 2).await;
+    assert!(
+        matches!(refused, Err(threadgate::canonical::Error::Unsupported(_))),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_full_list_without_update_times_is_refused_and_a_short_one_is_whole() {
+    let (url, _) = paging_quip(50, false).await;
+    let refused = quip_rooms(url, 10).await;
+    assert!(
+        matches!(refused, Err(threadgate::canonical::Error::Unsupported(_))),
+        "{refused:?}"
+    );
+    let (url, calls) = paging_quip(49, false).await;
+    let rooms = quip_rooms(url, 10).await.expect("the rooms");
+    assert_eq!(rooms.len(), 49);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
