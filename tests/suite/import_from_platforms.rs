@@ -97,6 +97,7 @@ async fn copy(kind: SourceKind, store: &Path, creds: &str) -> Summary {
 async fn second_run_changes_nothing(kind: SourceKind, store: &Path, creds: &str) {
     let before = dump(store);
     let second = copy(kind, store, creds).await;
+    eprintln!("{kind:?} second run: {second}");
     let s = &second.stats;
     assert_eq!(
         (
@@ -240,4 +241,41 @@ async fn selfcommunity_rooms_are_the_callers_conversations_with_what_snippets_te
         ["103"],
         "SelfCommunity names no group members: the caller"
     );
+}
+
+/// Copies through `kind` from a counting proxy in front of A: the upstream requests, and
+/// the copy's summary.
+async fn counted_copy(kind: SourceKind) -> (usize, Summary) {
+    let counter = crate::quip_upstream::Counter::start().await;
+    let f = fresh();
+    let creds = bearer_credentials(f.dir.path());
+    let options = Options {
+        from: kind,
+        url: counter.url(),
+        credentials: Some(creds.into()),
+        page_size: None,
+        patience: Patience::default(),
+    };
+    let opened = EmbeddedBackend::open(&f.store.display().to_string(), 1).expect("store opens");
+    let mut progress = CopyProgress::lines(Box::new(std::io::sink()));
+    let summary = import::run(Arc::new(opened), &options, &mut progress)
+        .await
+        .expect("the copy runs");
+    (counter.requests(), summary)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_page_of_a_copy_costs_at_most_two_upstream_calls() {
+    for kind in [SourceKind::SelfCommunity, SourceKind::Quip] {
+        let (requests, summary) = counted_copy(kind).await;
+        eprintln!("{kind:?}: {requests} upstream requests for {summary}");
+        // Each call of the copy (a credential, a room list, a page) is at most two upstream
+        // requests: SelfCommunity's kind check and window, Quip's walk from a remembered
+        // cursor.
+        assert!(
+            requests <= 2 * summary.tries.calls as usize,
+            "{kind:?}: {requests} requests for {} calls",
+            summary.tries.calls
+        );
+    }
 }
