@@ -55,8 +55,12 @@ pub enum Reading {
     /// Newest first by offset, from the newest message down to the time the last complete
     /// read began (`filter.created_after`, inclusive: messages at that time are read again
     /// and found unchanged). The resume record is that time, and the offset reached by a
-    /// read under way.
-    NewestFirst { filter: Filter },
+    /// read under way. Rooms of the kinds listed in `edits_of` are read a second time, the
+    /// same way, for their edit records.
+    NewestFirst {
+        filter: Filter,
+        edits_of: Vec<crate::canonical::RoomKind>,
+    },
 }
 
 /// An opened source.
@@ -93,10 +97,7 @@ pub fn open(kind: SourceKind, url: &str) -> Result<Source, String> {
     match kind {
         SourceKind::Http => super::sources::http::open(url, key),
         SourceKind::RocketChat => super::sources::rocketchat::open(url, key),
-        SourceKind::SelfCommunity | SourceKind::Quip => Err(format!(
-            "--from {}: not yet available (this threadgate has no {} backend to read it with)",
-            kind.as_str(),
-            kind.as_str()
-        )),
+        SourceKind::SelfCommunity => super::sources::selfcommunity::open(url, key),
+        SourceKind::Quip => super::sources::quip::open(url, key),
     }
 }

@@ -95,11 +95,20 @@ impl<'a> Reader<'a> {
                 }
                 Ok(())
             }
-            Reading::NewestFirst { filter } => {
-                self.newest_first(room, principal, credential, filter)
+            Reading::NewestFirst { filter, edits_of } => {
+                self.newest_first(room, principal, credential, filter, "messages")
                     .await?;
                 self.refresh_roots(room, principal, credential, filter, "messages")
-                    .await
+                    .await?;
+                if edits_of.contains(&room.kind) {
+                    let edits = Filter {
+                        kind: KindFilter::Edits,
+                        ..filter.clone()
+                    };
+                    self.newest_first(room, principal, credential, &edits, "edits")
+                        .await?;
+                }
+                Ok(())
             }
         }
     }
@@ -141,8 +150,8 @@ impl<'a> Reader<'a> {
         principal: &Principal,
         credential: &Credential,
         filter: &Filter,
+        lane: &'static str,
     ) -> Result<(), ImportFromError> {
-        let lane = "messages";
         let mut at: NewestFirstPosition = self.position(room, lane).await?;
         if at.offset.is_none() {
             at.top = None;
@@ -305,14 +314,22 @@ impl<'a> Reader<'a> {
         self.write_raw(room, lane, messages, position).await
     }
 
-    /// Writes messages and a position, in one transaction.
+    /// Writes messages and a position, in one transaction. A user the source names by id
+    /// only (a Quip author has no username) is stored with the id as its username.
     async fn write_raw(
         &mut self,
         room: &RoomInfo,
         lane: &'static str,
-        messages: Vec<Message>,
+        mut messages: Vec<Message>,
         position: String,
     ) -> Result<(), ImportFromError> {
+        for m in &mut messages {
+            for user in std::iter::once(&mut m.author).chain(m.recipient.as_mut()) {
+                if user.username.is_empty() {
+                    user.username = user.id.clone();
+                }
+            }
+        }
         let n = messages.len() as u64;
         let store = self.store.clone();
         let (source, room_id) = (self.source.key.clone(), room.id.clone());

@@ -119,7 +119,7 @@ pub(crate) async fn gateway_on(store: &Path) -> Gw {
     )
 }
 
-type Ask = (&'static str, &'static [(&'static str, &'static str)]);
+pub(crate) type Ask = (&'static str, &'static [(&'static str, &'static str)]);
 
 /// Pages of every dialect, over every kind of room.
 pub(crate) const EVERY_DIALECT: &[Ask] = &[

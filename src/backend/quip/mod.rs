@@ -32,6 +32,7 @@
 //! gateway never reads with more authority than its caller.
 
 mod plan;
+mod rooms;
 mod walk;
 
 use super::credentials::Credentials;
@@ -41,7 +42,8 @@ use super::upstream::{calls_histogram, now_ms, NoDirectory, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
-    Access, AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
+    Access, AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, Target,
+    ThreadQuery, UserRef,
 };
 use crate::config::{HiddenMessages, QuipApi, QuipBackendConfig, UpstreamAuthMode};
 use crate::dialect::quip::client::{self as face, Answer, Cursor};
@@ -272,6 +274,24 @@ impl Backend for QuipBackend {
 
     fn passthrough(&self) -> Option<Arc<Proxy>> {
         self.proxy.clone()
+    }
+
+    /// The caller's threads, from the Automation API's `GET /1/threads/recent`
+    /// ([`rooms`]: what the caller reads as a member, whatever `[backend.quip] api` says),
+    /// within `max_calls_per_request`.
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<RoomInfo>, Error>> {
+        Box::pin(async move {
+            let asking = ThreadQuery::new(principal.clone(), Target::Conversations);
+            let credential = self.credential(&asking, ctx)?;
+            let (result, calls) =
+                rooms::rooms(&self.upstream, &credential, ctx, self.max_calls).await;
+            self.calls.observe(calls as f64);
+            result
+        })
     }
 
     /// `GET /1/users/current` without a credential: a server that answers it (401 or 200)

@@ -27,6 +27,7 @@
 //! gateway see the upstream's integers.
 
 mod plan;
+mod rooms;
 mod walk;
 
 use super::credentials::Credentials;
@@ -35,7 +36,8 @@ use super::upstream::{calls_histogram, NoDirectory, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
-    AuthFailure, Credential, Error, Page, Principal, Resource, Target, ThreadQuery, UserRef,
+    AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, Target, ThreadQuery,
+    UserRef,
 };
 use crate::config::{SelfCommunityBackendConfig, UpstreamAuthMode};
 use crate::dialect::selfcommunity::client::{self as face, Answer};
@@ -209,6 +211,23 @@ impl Backend for SelfCommunityBackend {
 
     fn passthrough(&self) -> Option<Arc<Proxy>> {
         self.proxy.clone()
+    }
+
+    /// The caller's conversations, from `GET /api/v2/pm/` with no target ([`rooms`]),
+    /// within `max_calls_per_request`.
+    fn rooms<'a>(
+        &'a self,
+        principal: &'a Principal,
+        ctx: &'a QueryContext,
+    ) -> BoxFuture<'a, Result<Vec<RoomInfo>, Error>> {
+        Box::pin(async move {
+            let asking = ThreadQuery::new(principal.clone(), Target::Conversations);
+            let credential = self.credential(&asking, ctx)?;
+            let mut planner = plan::Planner::new(&self.upstream, &credential, ctx, self.max_calls)?;
+            let result = rooms::rooms(&mut planner, principal).await;
+            self.calls.observe(planner.calls() as f64);
+            result
+        })
     }
 
     /// `GET /api/v2/user/me/` without a credential: a server that answers it (401 or 200)

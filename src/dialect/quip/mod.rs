@@ -1,6 +1,7 @@
 //! Quip dialect (server face): `GET /1/admin/messages/:thread_id` (Admin API) and
 //! `GET /1/messages/:thread_id` (Automation API), spec `quip.md`; and `GET /1/users/current`
-//! (the caller's user object, **gw**).
+//! (the caller's user object, **gw**) and `GET /1/threads/recent` (the caller's threads,
+//! **gw** shape).
 //!
 //! This file: the [`DialectFace`] (prefix, the path → endpoint table, credentials) and
 //! re-exports. The rest, the same files in every dialect:
@@ -24,7 +25,7 @@ pub mod params;
 pub mod ratelimit;
 
 pub use encode::{write_message, write_messages};
-pub use endpoints::{GetCurrentUser, GetMessages};
+pub use endpoints::{GetCurrentUser, GetMessages, GetRecentThreads};
 pub use errors::{describe, render_error, write_error};
 pub use params::Which;
 pub use ratelimit::RateLimiter;
@@ -49,10 +50,11 @@ pub struct Quip {
     admin: Arc<GetMessages>,
     automation: Arc<GetMessages>,
     current_user: Arc<GetCurrentUser>,
+    recent_threads: Arc<GetRecentThreads>,
 }
 
 impl Quip {
-    /// The three endpoints share one [`RateLimiter`] when `[quip.rate_limit]` is configured.
+    /// The endpoints share one [`RateLimiter`] when `[quip.rate_limit]` is configured.
     pub fn new(cfg: &QuipConfig) -> Quip {
         let limiter = cfg
             .rate_limit
@@ -61,7 +63,8 @@ impl Quip {
         Quip {
             admin: Arc::new(GetMessages::new(Which::Admin).with_limiter(limiter.clone())),
             automation: Arc::new(GetMessages::new(Which::Automation).with_limiter(limiter.clone())),
-            current_user: Arc::new(GetCurrentUser::new().with_limiter(limiter)),
+            current_user: Arc::new(GetCurrentUser::new().with_limiter(limiter.clone())),
+            recent_threads: Arc::new(GetRecentThreads::new().with_limiter(limiter)),
         }
     }
 }
@@ -97,10 +100,16 @@ impl DialectFace for Quip {
     }
 
     fn endpoints(&self) -> Vec<(&'static str, Arc<dyn Endpoint>)> {
-        vec![(
-            endpoints::current_user::PATH,
-            self.current_user.clone() as Arc<dyn Endpoint>,
-        )]
+        vec![
+            (
+                endpoints::current_user::PATH,
+                self.current_user.clone() as Arc<dyn Endpoint>,
+            ),
+            (
+                endpoints::recent_threads::PATH,
+                self.recent_threads.clone() as Arc<dyn Endpoint>,
+            ),
+        ]
     }
 
     fn resolve(&self, path: &str) -> Option<Arc<dyn Endpoint>> {

@@ -40,11 +40,14 @@ fn routes() {
     assert!(face.resolve("/1/admin/messages/abc").is_some());
     assert!(face.resolve("/1/messages/abc/").is_none());
     assert_eq!(face.prefixes(), &["/1/"]);
-    // The one exact path: `users/current` (no trailing slash, no other spelling).
+    // The exact paths: `users/current` and `threads/recent` (no trailing slash, no other
+    // spelling).
     let exact: Vec<&str> = face.endpoints().iter().map(|(p, _)| *p).collect();
-    assert_eq!(exact, ["/1/users/current"]);
+    assert_eq!(exact, ["/1/users/current", "/1/threads/recent"]);
+    assert!(face.endpoints()[1].1.lists_rooms() && !face.endpoints()[0].1.lists_rooms());
     assert!(face.resolve("/1/users/current/").is_none());
     assert!(face.resolve("/1/users/currentx").is_none());
+    assert!(face.resolve("/1/threads/recent/").is_none());
 }
 
 fn bearer(value: &str) -> Option<Credential> {

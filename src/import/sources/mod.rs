@@ -2,4 +2,6 @@
 //! says how that kind reads a conversation.
 
 pub mod http;
+pub mod quip;
 pub mod rocketchat;
+pub mod selfcommunity;

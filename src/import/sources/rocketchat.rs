@@ -28,6 +28,7 @@ pub fn open(url: &str, key: String) -> Result<Source, String> {
                 include_replies: true,
                 ..Filter::default()
             },
+            edits_of: Vec::new(),
         },
         page_size: MAX_PER_CALL,
     })

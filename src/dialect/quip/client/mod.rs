@@ -76,6 +76,7 @@ pub mod cursor;
 pub mod errors;
 pub mod message;
 pub mod request;
+pub mod threads;
 
 pub use answer::{
     decode_current_user, decode_messages, Answer, RateWindow, MAX_ANSWER_BYTES, MAX_MESSAGES,
@@ -86,6 +87,7 @@ pub use message::LIKE_EMOJI;
 pub use request::{
     auth_header, current_user, messages, Request, Route, Unanswerable, CURRENT_USER_PATH,
 };
+pub use threads::{decode_recent_threads, recent_threads, RecentThread, RECENT_COUNT};
 
 #[cfg(test)]
 mod tests;

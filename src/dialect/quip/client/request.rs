@@ -49,6 +49,9 @@ pub enum Route {
     Messages(Which),
     /// `GET /1/users/current`: who the credential belongs to.
     CurrentUser,
+    /// `GET /1/threads/recent`: the threads the credential reads
+    /// ([`super::threads`]).
+    RecentThreads,
 }
 
 /// One call: always `GET`, with the header of [`auth_header`].
@@ -77,6 +80,7 @@ impl Request {
             Route::Messages(Which::Automation) => format!("{AUTOMATION_PREFIX}{}", self.thread_id),
             Route::Messages(Which::Admin) => format!("{ADMIN_PREFIX}{}", self.thread_id),
             Route::CurrentUser => CURRENT_USER_PATH.to_owned(),
+            Route::RecentThreads => super::threads::RECENT_THREADS_PATH.to_owned(),
         }
     }
 

@@ -241,7 +241,7 @@ fn shape_and_page() -> impl Strategy<Value = (Shape, Page)> {
 fn endpoint(req: &Request) -> GetMessages {
     match req.route {
         Route::Messages(which) => GetMessages::new(which),
-        Route::CurrentUser => panic!("no server-face endpoint"),
+        Route::CurrentUser | Route::RecentThreads => panic!("no server-face endpoint"),
     }
 }
 
@@ -393,7 +393,7 @@ proptest! {
         };
         let which = match req.route {
             Route::Messages(w) => w,
-            Route::CurrentUser => unreachable!(),
+            Route::CurrentUser | Route::RecentThreads => unreachable!(),
         };
         let pairs: Vec<(String, String)> = with_view(&req, |v| v.pairs().to_vec());
         let p = parse_params(which, &pairs).expect("the server face accepts it");
