@@ -3,6 +3,10 @@
 //! `{"user_id":"<directory id>","scheme":"rocketchat","upstream_user_id":"...","token":"..."}`
 //! or `{"user_id":"...","scheme":"bearer","token":"..."}`. Read at start and on SIGHUP;
 //! never logged (`Debug` redacts, errors name the file and line only).
+//!
+//! A user may have a line of each scheme, so that one file serves gateways in front of
+//! different platforms: each reader says which scheme it takes ([`Takes`]), and lines of
+//! the other scheme are skipped (still checked).
 
 use crate::auth::directory::read_lines;
 use crate::canonical::Credential;
@@ -25,9 +29,22 @@ enum Line {
     },
 }
 
+/// Which lines a reader of the file takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Takes {
+    /// `rocketchat` lines only (a Rocket.Chat upstream: `X-User-Id` and `X-Auth-Token`).
+    RocketChat,
+    /// `bearer` lines only (SelfCommunity and Quip upstreams).
+    Bearer,
+    /// Either; a user's `rocketchat` line wins over their `bearer` line (the canonical
+    /// protocol, whose service checks both).
+    Either,
+}
+
 /// The credentials file and what it held when last read.
 pub struct Credentials {
     path: PathBuf,
+    takes: Takes,
     by_user: RwLock<Arc<HashMap<String, Credential>>>,
 }
 
@@ -40,7 +57,7 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-fn read(path: &Path) -> Result<HashMap<String, Credential>, String> {
+fn read(path: &Path, takes: Takes) -> Result<HashMap<String, Credential>, String> {
     let mut by_user = HashMap::new();
     for (i, line) in read_lines::<Line>(path)?.into_iter().enumerate() {
         let (user_id, credential) = match line {
@@ -68,9 +85,15 @@ fn read(path: &Path) -> Result<HashMap<String, Credential>, String> {
                 i + 1
             ));
         }
-        // A Rocket.Chat credential wins over a bearer token for the same user.
-        let keep = matches!(credential, Credential::UserToken { .. })
-            || !matches!(by_user.get(&user_id), Some(Credential::UserToken { .. }));
+        let rocketchat = matches!(credential, Credential::UserToken { .. });
+        let keep = match takes {
+            Takes::RocketChat => rocketchat,
+            Takes::Bearer => !rocketchat,
+            // A Rocket.Chat credential wins over a bearer token for the same user.
+            Takes::Either => {
+                rocketchat || !matches!(by_user.get(&user_id), Some(Credential::UserToken { .. }))
+            }
+        };
         if keep {
             by_user.insert(user_id, credential);
         }
@@ -79,18 +102,21 @@ fn read(path: &Path) -> Result<HashMap<String, Credential>, String> {
 }
 
 impl Credentials {
-    /// Reads `path`; the error names the key, the file and the line.
-    pub fn open(path: &Path) -> Result<Credentials, String> {
-        let by_user = read(path).map_err(|e| format!("backend.auth.credentials: {e}"))?;
+    /// Reads the lines of `path` that `takes` names; the error names the key, the file and
+    /// the line.
+    pub fn open(path: &Path, takes: Takes) -> Result<Credentials, String> {
+        let by_user = read(path, takes).map_err(|e| format!("backend.auth.credentials: {e}"))?;
         Ok(Credentials {
             path: path.to_path_buf(),
+            takes,
             by_user: RwLock::new(Arc::new(by_user)),
         })
     }
 
     /// Reads the file again; on an error the credentials in use stay.
     pub fn reload(&self) -> Result<usize, String> {
-        let fresh = read(&self.path).map_err(|e| format!("backend.auth.credentials: {e}"))?;
+        let fresh =
+            read(&self.path, self.takes).map_err(|e| format!("backend.auth.credentials: {e}"))?;
         let n = fresh.len();
         *self.by_user.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(fresh);
         Ok(n)
@@ -140,7 +166,7 @@ mod tests {
             ),
         )
         .expect("write");
-        let creds = Credentials::open(&path).expect("reads");
+        let creds = Credentials::open(&path, Takes::Either).expect("reads");
         assert_eq!(
             creds.of("a"),
             Some(Credential::UserToken {
@@ -166,5 +192,41 @@ mod tests {
         );
         assert!(!err.contains("zz-secret"), "{err}");
         assert!(creds.of("a").is_some(), "the credentials in use stay");
+    }
+
+    #[test]
+    fn each_reader_takes_its_own_scheme_from_one_file() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("upstream.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"user_id":"a","scheme":"rocketchat","upstream_user_id":"ua","token":"t1"}"#,
+                "\n",
+                r#"{"user_id":"a","scheme":"bearer","token":"b1"}"#,
+                "\n",
+                r#"{"user_id":"b","scheme":"bearer","token":"b2"}"#,
+                "\n"
+            ),
+        )
+        .expect("write");
+        let bearer = Credentials::open(&path, Takes::Bearer).expect("reads");
+        assert_eq!(
+            bearer.of("a"),
+            Some(Credential::Bearer { token: "b1".into() })
+        );
+        assert_eq!(
+            bearer.of("b"),
+            Some(Credential::Bearer { token: "b2".into() })
+        );
+        let rc = Credentials::open(&path, Takes::RocketChat).expect("reads");
+        assert_eq!(
+            rc.of("a"),
+            Some(Credential::UserToken {
+                user_id: "ua".into(),
+                token: "t1".into()
+            })
+        );
+        assert_eq!(rc.of("b"), None, "no Rocket.Chat line for b");
     }
 }

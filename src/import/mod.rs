@@ -201,7 +201,14 @@ fn credentials(options: &Options) -> Result<Vec<(String, Credential)>, ImportFro
             options.from.as_str()
         )));
     };
-    let file = Credentials::open(path).map_err(|e| {
+    use crate::backend::credentials::Takes;
+    // Each kind reads the lines of its platform's scheme; the protocol takes either.
+    let takes = match options.from {
+        SourceKind::RocketChat => Takes::RocketChat,
+        SourceKind::SelfCommunity | SourceKind::Quip => Takes::Bearer,
+        SourceKind::Http => Takes::Either,
+    };
+    let file = Credentials::open(path, takes).map_err(|e| {
         ImportFromError::Setup(e.replace("backend.auth.credentials", "--credentials"))
     })?;
     let entries = file.entries();

@@ -466,3 +466,29 @@ async fn passthrough_sends_other_quip_routes_upstream_unchanged() {
     assert_eq!((got.status, &got.body), (want.status, &want.body));
     assert_eq!(counter.requests(), before + 1);
 }
+
+/// One credentials file with a Rocket.Chat line and a bearer line for the same users serves
+/// a Quip upstream: it reads the bearer lines (a Rocket.Chat gateway would read the others).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_credentials_file_with_both_schemes_reads_the_bearer_lines() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rc_lines =
+        std::fs::read_to_string(crate::rocketchat_upstream::demo_credentials(dir.path()))
+            .expect("rocketchat lines");
+    let bearer_lines =
+        std::fs::read_to_string(bearer_credentials(dir.path())).expect("bearer lines");
+    let both = dir.path().join("both.jsonl");
+    std::fs::write(&both, format!("{rc_lines}{bearer_lines}")).expect("write");
+    let b = quip_b(
+        format!("http://{}", demo_gateway()),
+        Some(both.display().to_string()),
+        |_| {},
+    )
+    .await;
+    let a = Gw::default().await;
+    let path = "/1/messages/AJ2tqXDhYkEoaXoBcvDstRKMvtHPAYJks4?count=5";
+    let want = ask(&a, path, &QUIP_PRIYA).await;
+    let got = ask(&b, path, &QUIP_PRIYA).await;
+    assert_eq!(want.status, 200, "{}", want.body);
+    assert_eq!((got.status, got.body), (want.status, want.body));
+}

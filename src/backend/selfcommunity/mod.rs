@@ -83,9 +83,10 @@ pub fn build(cfg: &SelfCommunityBackendConfig) -> Result<Built, String> {
             }),
         ),
         UpstreamAuthMode::Mapped => {
-            let creds = Arc::new(Credentials::open(std::path::Path::new(
-                &cfg.auth.credentials,
-            ))?);
+            let creds = Arc::new(Credentials::open(
+                std::path::Path::new(&cfg.auth.credentials),
+                crate::backend::credentials::Takes::Bearer,
+            )?);
             let reload = creds.clone();
             crate::auth::directory::on_sighup("backend.auth.credentials", move || {
                 reload.reload().map(|_| ())
