@@ -6,7 +6,7 @@
 use super::context::RequestContext;
 use super::Gateway;
 use crate::canonical::{AuthFailure, Error, ThreadQuery};
-use crate::dialect::{Endpoint, Phase, Reply};
+use crate::dialect::{Endpoint, Phase, Reply, RequestView};
 use http::Method;
 
 /// Serves the request of `ctx` with `endpoint` (the one its route found).
@@ -86,6 +86,19 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
     }
     let query =
         query.ok_or_else(|| Error::Internal(format!("{}: no decode phase", endpoint.route())))?;
+    answer(gw, endpoint, req, &qctx, query).await
+}
+
+/// The decoded query's answer: a kept one when the answer cache has it for the backend's
+/// current data, else the backend's page (an endpoint's retries followed), encoded, and
+/// kept when it may be.
+async fn answer(
+    gw: &Gateway,
+    endpoint: &dyn Endpoint,
+    req: &RequestView<'_>,
+    qctx: &crate::backend::QueryContext,
+    query: ThreadQuery,
+) -> Result<Reply, Error> {
     // A kept answer is found before the backend is asked (the generation is read first).
     let lookup = match &gw.answers {
         Some(answers) => match answers.find(gw.backend.as_ref(), endpoint, req, &query) {
@@ -97,13 +110,13 @@ async fn run(gw: &Gateway, endpoint: &dyn Endpoint, ctx: &RequestContext) -> Res
     let mut query = query;
     // Bounded: an endpoint's retries form a short chain (e.g. user id, username, room id).
     for _ in 0..4 {
-        match gw.backend.query(&query, &qctx).await {
+        match gw.backend.query(&query, qctx).await {
             Ok(page) => {
                 endpoint.before_encode(&query, &page).await?;
                 let reply = endpoint.encode(req, &query, &page);
                 if let (Some(answers), Some(lookup)) = (&gw.answers, lookup) {
                     answers
-                        .keep(gw.backend.as_ref(), &qctx, lookup, &query, &reply)
+                        .keep(gw.backend.as_ref(), qctx, lookup, &query, &reply)
                         .await;
                 }
                 return Ok(reply);
