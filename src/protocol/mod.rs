@@ -8,12 +8,17 @@
 //! page that silently dropped a constraint.
 
 mod error;
+mod generation;
 #[cfg(test)]
 mod tests;
 
 pub use error::{
     decode_error, decoded_kind, decoded_status, encode_error, encode_protocol_error, error_status,
     Decoded, ProtocolError, MAX_ERROR_BODY,
+};
+pub use generation::{
+    parse_data_version, parse_if_data_version, Generation, DATA_VERSION_HEADER,
+    IF_DATA_VERSION_HEADER,
 };
 
 use crate::canonical::{Credential, Page, Principal, RoomInfo, ThreadQuery};
@@ -68,6 +73,10 @@ pub enum WireError {
     },
     #[error("the answer is of protocol version {found}; this gateway speaks version {VERSION}")]
     Version { found: String },
+    #[error("the answer's {name} header is not valid: {found}")]
+    Header { name: &'static str, found: String },
+    #[error("the answer is 304 Not Modified to a query sent without a data generation")]
+    UnaskedNotModified,
 }
 
 impl WireError {

@@ -5,7 +5,7 @@
 use super::State;
 use crate::backend::QueryContext;
 use crate::canonical::Error;
-use crate::protocol::{self, ProtocolError, Readiness};
+use crate::protocol::{self, Generation, ProtocolError, Readiness};
 use bytes::Bytes;
 use futures_util::FutureExt;
 use http::{HeaderMap, Method, Request, Response, StatusCode};
@@ -19,6 +19,10 @@ use tracing::Instrument;
 /// What a request is answered with, before headers.
 enum Outcome {
     Ok(Vec<u8>),
+    /// A page, with the data generation it was read under when the backend tells it.
+    Page(Vec<u8>, Option<Generation>),
+    /// The page the caller holds is still the answer (`304`, no body).
+    NotModified(Generation),
     /// A body with its own status (readiness: 200 or 503).
     Answer(StatusCode, Vec<u8>),
     Canonical(Error),
@@ -103,19 +107,17 @@ where
         Ok(left) => left.map_or(state.max_time, |l| l.min(state.max_time)),
         Err(e) => return Outcome::Protocol(e),
     };
+    let held = match protocol::parse_if_data_version(header(
+        &parts.headers,
+        protocol::IF_DATA_VERSION_HEADER,
+    )) {
+        Ok(held) => held,
+        Err(e) => return Outcome::Protocol(e),
+    };
     let ctx = QueryContext::new(Some(request_id.to_owned()), Some(budget));
     let call = async {
         match (parts.method.clone(), parts.uri.path()) {
-            (Method::POST, protocol::QUERY_PATH) => match read(state, body).await {
-                Ok(bytes) => match protocol::decode_query(&bytes) {
-                    Ok(query) => Outcome::of(
-                        state.backend.query(&query, &ctx).await,
-                        protocol::encode_page,
-                    ),
-                    Err(e) => Outcome::Protocol(e),
-                },
-                Err(outcome) => outcome,
-            },
+            (Method::POST, protocol::QUERY_PATH) => query(state, body, held, &ctx).await,
             (Method::POST, protocol::AUTHENTICATE_PATH) => match read(state, body).await {
                 Ok(bytes) => match protocol::decode_credential(&bytes) {
                     Ok(credential) => Outcome::of(
@@ -181,6 +183,37 @@ where
     }
 }
 
+/// `POST /v1/query`: the page, or `304` when the caller holds the page of the backend's
+/// current generation. The generation is read before the data, so a page read across a
+/// write is tagged with the older generation and is asked for again next time.
+async fn query<B>(state: &State, body: B, held: Option<Generation>, ctx: &QueryContext) -> Outcome
+where
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let bytes = match read(state, body).await {
+        Ok(bytes) => bytes,
+        Err(outcome) => return outcome,
+    };
+    let query = match protocol::decode_query(&bytes) {
+        Ok(query) => query,
+        Err(e) => return Outcome::Protocol(e),
+    };
+    let now = state
+        .backend
+        .data_version()
+        .map(|v| Generation::new(&state.instance, v));
+    if let (Some(held), Some(now)) = (&held, &now) {
+        if held == now {
+            return Outcome::NotModified(now.clone());
+        }
+    }
+    match state.backend.query(&query, ctx).await {
+        Ok(page) => Outcome::Page(protocol::encode_page(&page), now),
+        Err(e) => Outcome::Canonical(e),
+    }
+}
+
 /// `POST /v1/rooms`: the rooms the principal of the body reads.
 async fn rooms<B>(state: &State, body: B, ctx: &QueryContext) -> Outcome
 where
@@ -224,8 +257,17 @@ async fn ready(state: &State, ctx: &QueryContext) -> Outcome {
 }
 
 fn respond(outcome: Outcome, request_id: &str) -> Response<Full<Bytes>> {
+    let mut generation = None;
     let (status, body) = match outcome {
         Outcome::Ok(body) => (StatusCode::OK, body),
+        Outcome::Page(body, now) => {
+            generation = now;
+            (StatusCode::OK, body)
+        }
+        Outcome::NotModified(now) => {
+            generation = Some(now);
+            (StatusCode::NOT_MODIFIED, Vec::new())
+        }
         Outcome::Answer(status, body) => (status, body),
         Outcome::Canonical(e) => {
             if matches!(e, Error::Internal(_)) {
@@ -241,10 +283,15 @@ fn respond(outcome: Outcome, request_id: &str) -> Response<Full<Bytes>> {
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static(protocol::CONTENT_TYPE),
-    );
+    if status != StatusCode::NOT_MODIFIED {
+        h.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(protocol::CONTENT_TYPE),
+        );
+    }
+    if let Some(v) = generation.and_then(|g| http::HeaderValue::from_str(&g.value()).ok()) {
+        h.insert(protocol::DATA_VERSION_HEADER, v);
+    }
     h.insert(
         protocol::VERSION_HEADER,
         http::HeaderValue::from_static(protocol::VERSION_VALUE),

@@ -31,6 +31,9 @@ pub struct State {
     max_body: usize,
     /// The most time a request may take, whatever deadline it carries.
     max_time: Duration,
+    /// This handle of the store, the first part of every data generation it reports
+    /// ([`crate::protocol::Generation`]): new at each start.
+    instance: String,
 }
 
 /// Where `threadgate backend` listens (the config's `[backend_service]`, or the command
@@ -82,6 +85,7 @@ pub async fn start_with(
         health: Arc::new(Health::new(first.is_ok())),
         max_body: usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX),
         max_time: Duration::from_millis(config.server.request_timeout_ms),
+        instance: crate::protocol::Generation::new_instance(),
     });
     tracing::info!(%addr, listener = "canonical", secret = state.secret.is_some(), "listening");
     tracing::info!(addr = %admin_addr, listener = "admin", "listening");

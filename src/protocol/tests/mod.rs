@@ -416,3 +416,61 @@ fn room_lists_round_trip_and_rooms_requests_are_strict() {
     assert!(err.to_string().contains("all"), "{err}");
     assert!(ROOMS_PATH.starts_with(&format!("/v{VERSION}/")));
 }
+
+#[test]
+fn data_generations_are_read_exactly_or_refused() {
+    use crate::backend::DataVersion;
+    let g = Generation::new(
+        "ab12",
+        DataVersion {
+            local: 3,
+            external: 18_446_744_073_709_551_615,
+        },
+    );
+    assert_eq!(g.value(), "ab12.3.18446744073709551615");
+    assert_eq!(Generation::parse(g.value().as_bytes()), Some(g.clone()));
+    assert_eq!(parse_if_data_version(None), Ok(None));
+    assert_eq!(
+        parse_if_data_version(Some(g.value().as_bytes())),
+        Ok(Some(g.clone()))
+    );
+    assert_eq!(parse_data_version(None), Ok(None));
+    assert_eq!(
+        parse_data_version(Some(g.value().as_bytes())),
+        Ok(Some(g.clone()))
+    );
+    // A stale generation is a generation like any other: it parses, and is simply not equal.
+    let stale = Generation::parse(b"ab12.2.18446744073709551615").expect("parses");
+    assert_ne!(stale, g);
+    let other_instance = Generation::parse(b"cd34.3.18446744073709551615").expect("parses");
+    assert_ne!(other_instance, g);
+    let fresh = Generation::new_instance();
+    assert_eq!(fresh.len(), 32);
+    assert!(Generation::parse(format!("{fresh}.0.0").as_bytes()).is_some());
+    let long = format!("{}.1.1", "a".repeat(65));
+    for bad in [
+        &b""[..],
+        b"1.2",
+        b"ab.1.2.3",
+        b".1.2",
+        b"ab..2",
+        b"ab.1.",
+        b"ab.-1.2",
+        b"ab.+1.2",
+        b"ab.1.2 ",
+        b" ab.1.2",
+        b"a-b.1.2",
+        b"ab.1.18446744073709551616",
+        b"ab.0x1.2",
+        b"\xffab.1.2",
+        long.as_bytes(),
+    ] {
+        assert_eq!(Generation::parse(bad), None, "{bad:?}");
+        let e = parse_if_data_version(Some(bad)).expect_err("refused");
+        assert_eq!(e.status(), http::StatusCode::BAD_REQUEST, "{bad:?}");
+        assert!(e.to_string().contains(IF_DATA_VERSION_HEADER), "{e}");
+        assert!(e.to_string().len() < 400, "{e}");
+        let e = parse_data_version(Some(bad)).expect_err("refused");
+        assert!(matches!(e, WireError::Header { .. }), "{e}");
+    }
+}
