@@ -15,6 +15,13 @@
 //!
 //! One retry on a connection error, before any byte of an answer arrived; nothing else is
 //! retried.
+//!
+//! Queries are conditional when the service tells its data generation: a page it answered
+//! is kept ([`kept`], `page_cache_entries`) and the same query carries that generation next
+//! time; the service's `304 Not Modified` answers the kept page. A `304` to a query that
+//! held none, or a generation header that does not parse, is a bad backend answer.
+
+mod kept;
 
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
@@ -39,11 +46,15 @@ struct Client {
 struct Answer {
     status: StatusCode,
     body: Vec<u8>,
+    /// The answer's [`protocol::DATA_VERSION_HEADER`], as sent.
+    generation: Option<http::HeaderValue>,
 }
 
 /// The `http` backend.
 pub struct HttpBackend {
     client: Arc<Client>,
+    /// `None` when `page_cache_entries` is 0.
+    pages: Option<kept::KeptPages>,
 }
 
 /// `POST /v1/authenticate` of the same service: the gateway's authenticator when its
@@ -89,18 +100,21 @@ pub fn build(cfg: &HttpBackendConfig, label: Option<&str>) -> Result<Built, Stri
     Ok(Built {
         backend: Arc::new(HttpBackend {
             client: client.clone(),
+            pages: kept::KeptPages::new(cfg.page_cache_entries),
         }),
         auth: Arc::new(HttpAuthenticator { client }),
     })
 }
 
 impl Client {
-    /// One call, retried once when the connection could not be made.
+    /// One call, retried once when the connection could not be made; `held` is the data
+    /// generation of the page kept for this query, sent as the condition.
     async fn call(
         &self,
         path: &str,
         body: Option<Vec<u8>>,
         ctx: &QueryContext,
+        held: Option<&str>,
     ) -> Result<Answer, Error> {
         let budget = ctx
             .remaining()
@@ -110,12 +124,12 @@ impl Client {
         }
         let deadline = Instant::now() + budget;
         let work = async {
-            match self.attempt(path, body.clone(), ctx, budget).await {
+            match self.attempt(path, body.clone(), ctx, budget, held).await {
                 Err(Failure::Connect(e)) => {
                     tracing::warn!(backend = %self.label, error = %e, "backend connection failed, retrying once");
                     // The retry carries what is left of the budget, not the whole of it.
                     let left = deadline.saturating_duration_since(Instant::now());
-                    self.attempt(path, body, ctx, left).await
+                    self.attempt(path, body, ctx, left, held).await
                 }
                 other => other,
             }
@@ -133,6 +147,7 @@ impl Client {
         body: Option<Vec<u8>>,
         ctx: &QueryContext,
         budget: Duration,
+        held: Option<&str>,
     ) -> Result<Answer, Failure> {
         let url = format!("{}{path}", self.base);
         let mut req = match body {
@@ -149,6 +164,9 @@ impl Client {
         if let Some(id) = &ctx.request_id {
             req = req.header(protocol::REQUEST_ID_HEADER, id.as_str());
         }
+        if let Some(held) = held {
+            req = req.header(protocol::IF_DATA_VERSION_HEADER, held);
+        }
         if let Some(secret) = &self.secret {
             req = req.header(
                 http::header::AUTHORIZATION,
@@ -163,6 +181,7 @@ impl Client {
         )
         .map_err(Failure::Wire)?;
         let status = resp.status();
+        let generation = resp.headers().get(protocol::DATA_VERSION_HEADER).cloned();
         let max = self.max_answer;
         if resp.content_length().is_some_and(|n| n > max) {
             return Err(Failure::Wire(too_large(resp.content_length(), max)));
@@ -177,7 +196,11 @@ impl Client {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            body,
+            generation,
+        })
     }
 
     /// The canonical error of a failed call, logged when it says the two sides disagree.
@@ -224,7 +247,7 @@ impl Client {
         ctx: &QueryContext,
         decode: fn(&[u8]) -> Result<T, WireError>,
     ) -> Result<T, Error> {
-        let answer = self.call(path, body, ctx).await?;
+        let answer = self.call(path, body, ctx, None).await?;
         if answer.status != StatusCode::OK {
             return Err(self.error_of(&answer));
         }
@@ -271,6 +294,45 @@ impl Failure {
     }
 }
 
+impl HttpBackend {
+    /// `POST /v1/query`, conditional on the generation of the page kept for `query`.
+    async fn conditional_query(
+        &self,
+        query: &ThreadQuery,
+        ctx: &QueryContext,
+    ) -> Result<Page, Error> {
+        let held = self.pages.as_ref().and_then(|p| p.get(query));
+        let body = protocol::encode_query(query);
+        let answer = self
+            .client
+            .call(
+                protocol::QUERY_PATH,
+                Some(body),
+                ctx,
+                held.as_ref().map(|k| k.generation.as_str()),
+            )
+            .await?;
+        let wire = |e: WireError| self.client.fail(Failure::Wire(e));
+        match answer.status {
+            StatusCode::NOT_MODIFIED => match held {
+                Some(kept) => Ok(Page::clone(&kept.page)),
+                None => Err(wire(WireError::UnaskedNotModified)),
+            },
+            StatusCode::OK => {
+                let generation =
+                    protocol::parse_data_version(answer.generation.as_ref().map(|v| v.as_bytes()))
+                        .map_err(wire)?;
+                let page = protocol::decode_page(&answer.body).map_err(wire)?;
+                if let Some(pages) = &self.pages {
+                    pages.keep(query, generation.as_ref(), &page);
+                }
+                Ok(page)
+            }
+            _ => Err(self.client.error_of(&answer)),
+        }
+    }
+}
+
 impl Backend for HttpBackend {
     fn kind(&self) -> &'static str {
         "http"
@@ -290,12 +352,7 @@ impl Backend for HttpBackend {
         query: &'a ThreadQuery,
         ctx: &'a QueryContext,
     ) -> BoxFuture<'a, Result<Page, Error>> {
-        Box::pin(async move {
-            let body = protocol::encode_query(query);
-            self.client
-                .exchange(protocol::QUERY_PATH, Some(body), ctx, protocol::decode_page)
-                .await
-        })
+        Box::pin(self.conditional_query(query, ctx))
     }
 
     fn rooms<'a>(
@@ -322,7 +379,10 @@ impl Backend for HttpBackend {
 
     fn probe<'a>(&'a self, ctx: &'a QueryContext) -> BoxFuture<'a, Result<(), Error>> {
         Box::pin(async move {
-            let answer = self.client.call(protocol::READY_PATH, None, ctx).await?;
+            let answer = self
+                .client
+                .call(protocol::READY_PATH, None, ctx, None)
+                .await?;
             match protocol::decode_readiness(answer.status.as_u16(), &answer.body) {
                 Ok(r) if r.ready => Ok(()),
                 Ok(r) => Err(Error::BackendUnavailable(format!(

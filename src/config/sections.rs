@@ -164,6 +164,9 @@ pub struct HttpBackendConfig {
     /// Extra trusted CA certificates (PEM) for an `https` URL, besides the compiled-in public
     /// roots; empty = none. Read at start.
     pub ca_file: String,
+    /// Pages kept with the service's data generation, so that a repeated query is answered
+    /// by the service's `304 Not Modified` instead of the page again; 0 = none kept.
+    pub page_cache_entries: usize,
 }
 
 impl Default for HttpBackendConfig {
@@ -176,6 +179,7 @@ impl Default for HttpBackendConfig {
             token_file: String::new(),
             max_answer_bytes: 16 * 1024 * 1024,
             ca_file: String::new(),
+            page_cache_entries: 256,
         }
     }
 }

@@ -13,6 +13,8 @@ pub fn open(url: &str, key: String) -> Result<Source, String> {
     let cfg = HttpBackendConfig {
         url: url.to_owned(),
         timeout_ms: 30_000,
+        // An import reads each page once: nothing to keep.
+        page_cache_entries: 0,
         ..HttpBackendConfig::default()
     };
     let built = crate::backend::http::build(&cfg, None)?;
