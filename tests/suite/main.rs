@@ -6,6 +6,7 @@
 mod answer_cache;
 mod check_config;
 mod common;
+mod conditional_query;
 mod embedded_plan;
 mod gateway;
 mod http_faults;
