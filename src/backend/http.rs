@@ -17,7 +17,7 @@
 //! retried.
 //!
 //! Queries are conditional when the service tells its data generation: a page it answered
-//! is kept ([`kept`], `page_cache_entries`) and the same query carries that generation next
+//! is kept ([`kept`], `page_cache_bytes`) and the same query carries that generation next
 //! time; the service's `304 Not Modified` answers the kept page. A `304` to a query that
 //! held none, or a generation header that does not parse, is a bad backend answer.
 
@@ -53,7 +53,7 @@ struct Answer {
 /// The `http` backend.
 pub struct HttpBackend {
     client: Arc<Client>,
-    /// `None` when `page_cache_entries` is 0.
+    /// `None` when `page_cache_bytes` is 0.
     pages: Option<kept::KeptPages>,
 }
 
@@ -100,7 +100,7 @@ pub fn build(cfg: &HttpBackendConfig, label: Option<&str>) -> Result<Built, Stri
     Ok(Built {
         backend: Arc::new(HttpBackend {
             client: client.clone(),
-            pages: kept::KeptPages::new(cfg.page_cache_entries),
+            pages: kept::KeptPages::new(cfg.page_cache_bytes),
         }),
         auth: Arc::new(HttpAuthenticator { client }),
     })
@@ -324,7 +324,7 @@ impl HttpBackend {
                         .map_err(wire)?;
                 let page = protocol::decode_page(&answer.body).map_err(wire)?;
                 if let Some(pages) = &self.pages {
-                    pages.keep(query, generation.as_ref(), &page);
+                    pages.keep(query, generation.as_ref(), &page, answer.body.len());
                 }
                 Ok(page)
             }

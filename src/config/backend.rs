@@ -19,7 +19,7 @@ const KINDS: &[(&str, &[&str])] = &[
             "token_file",
             "max_answer_bytes",
             "ca_file",
-            "page_cache_entries",
+            "page_cache_bytes",
         ],
     ),
     (

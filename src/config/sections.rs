@@ -165,8 +165,9 @@ pub struct HttpBackendConfig {
     /// roots; empty = none. Read at start.
     pub ca_file: String,
     /// Pages kept with the service's data generation, so that a repeated query is answered
-    /// by the service's `304 Not Modified` instead of the page again; 0 = none kept.
-    pub page_cache_entries: usize,
+    /// by the service's `304 Not Modified` instead of the page again, weighed by the size of
+    /// the answer they came in (about what the decoded page holds); 0 = none kept.
+    pub page_cache_bytes: u64,
 }
 
 impl Default for HttpBackendConfig {
@@ -179,7 +180,7 @@ impl Default for HttpBackendConfig {
             token_file: String::new(),
             max_answer_bytes: 16 * 1024 * 1024,
             ca_file: String::new(),
-            page_cache_entries: 256,
+            page_cache_bytes: 16 << 20,
         }
     }
 }

@@ -257,25 +257,25 @@ fn shadow_reads_its_backend_like_backend_and_names_its_keys() {
 }
 
 #[test]
-fn page_cache_entries_is_a_key_of_kind_http_only() {
+fn page_cache_bytes_is_a_key_of_kind_http_only() {
     let read = |text: &str| Config::parse(text, "t.toml", env(&[]));
-    let entries = |text: &str| match read(text).unwrap().backend {
-        BackendConfig::Http(h) => h.page_cache_entries,
+    let bytes = |text: &str| match read(text).unwrap().backend {
+        BackendConfig::Http(h) => h.page_cache_bytes,
         other => panic!("{other:?}"),
     };
     let http = "[backend]\nkind = \"http\"\nurl = \"http://127.0.0.1:7070\"\n";
-    assert_eq!(entries(http), 256);
-    assert_eq!(entries(&format!("{http}page_cache_entries = 0\n")), 0);
-    assert_eq!(entries(&format!("{http}page_cache_entries = 9000\n")), 9000);
-    let err = read("[backend]\npage_cache_entries = 10\n")
+    assert_eq!(bytes(http), 16 << 20);
+    assert_eq!(bytes(&format!("{http}page_cache_bytes = 0\n")), 0);
+    assert_eq!(bytes(&format!("{http}page_cache_bytes = 9000\n")), 9000);
+    let err = read("[backend]\npage_cache_bytes = 10\n")
         .unwrap_err()
         .to_string();
     assert_eq!(
         err,
-        "t.toml: key `backend.page_cache_entries`: is a key of kind \"http\", not of kind \"embedded\""
+        "t.toml: key `backend.page_cache_bytes`: is a key of kind \"http\", not of kind \"embedded\""
     );
-    let err = read(&format!("{http}page_cache_entries = -1\n"))
+    let err = read(&format!("{http}page_cache_bytes = -1\n"))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("backend.page_cache_entries"), "{err}");
+    assert!(err.contains("backend.page_cache_bytes"), "{err}");
 }

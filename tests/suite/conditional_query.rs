@@ -1,7 +1,7 @@
 //! Conditional queries over the canonical protocol (docs/canonical-api.md, "Conditional
 //! queries"): `threadgate backend` over a store file tags each page with the store's data
 //! generation and answers `304` to a query that holds the current one; a gateway of kind
-//! `http` keeps its pages (`page_cache_entries`) and answers a repeated page through that
+//! `http` keeps its pages (`page_cache_bytes`) and answers a repeated page through that
 //! `304`, byte for byte, and a write into the store (through any handle) is seen at once.
 //! A `304` the gateway did not ask for, and a generation that does not parse, are bad
 //! backend answers.
@@ -405,18 +405,18 @@ async fn an_unasked_304_or_a_bad_generation_is_a_bad_backend_answer() {
         (
             "a 304 to a query that held no page",
             OnQuery::NotModified,
-            256,
+            1 << 20,
         ),
-        ("a 304 with page_cache_entries = 0", OnQuery::NotModified, 0),
-        ("a generation of two parts", OnQuery::Tagged("7.1"), 256),
-        ("a negative counter", OnQuery::Tagged("ab.-1.2"), 256),
+        ("a 304 with page_cache_bytes = 0", OnQuery::NotModified, 0),
+        ("a generation of two parts", OnQuery::Tagged("7.1"), 1 << 20),
+        ("a negative counter", OnQuery::Tagged("ab.-1.2"), 1 << 20),
         ("a generation with spaces", OnQuery::Tagged("a b.1.2"), 0),
     ];
-    for (label, on, entries) in cases {
+    for (label, on, bytes) in cases {
         let addr = stand_in(on).await;
         let gw = http_gateway(addr, |c| {
             if let BackendConfig::Http(h) = &mut c.backend {
-                h.page_cache_entries = entries;
+                h.page_cache_bytes = bytes;
             }
         })
         .await;

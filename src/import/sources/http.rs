@@ -14,7 +14,7 @@ pub fn open(url: &str, key: String) -> Result<Source, String> {
         url: url.to_owned(),
         timeout_ms: 30_000,
         // An import reads each page once: nothing to keep.
-        page_cache_entries: 0,
+        page_cache_bytes: 0,
         ..HttpBackendConfig::default()
     };
     let built = crate::backend::http::build(&cfg, None)?;
