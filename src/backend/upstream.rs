@@ -262,3 +262,94 @@ pub fn calls_histogram(label: &str) -> Result<prometheus::Histogram, String> {
     )
     .map_err(|e| format!("backend: metrics: {e}"))
 }
+
+/// The keys every platform upstream's section shares (`url`, timeouts, `passthrough`,
+/// `auth`, `ca_file`).
+pub struct Section<'a> {
+    pub url: &'a str,
+    pub timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    pub max_idle_connections: usize,
+    pub passthrough: bool,
+    pub auth: &'a crate::config::UpstreamAuthConfig,
+    pub ca_file: &'a str,
+}
+
+/// What every platform upstream is built from: its HTTP client, the mapped credentials
+/// (`Some` in mapped mode, read now and again on SIGHUP), the passthrough proxy (`Some` with
+/// `passthrough = true`) and its calls histogram.
+pub struct Opened {
+    pub upstream: std::sync::Arc<Upstream>,
+    pub credentials: Option<std::sync::Arc<super::credentials::Credentials>>,
+    pub proxy: Option<std::sync::Arc<super::proxy::Proxy>>,
+    pub calls: prometheus::Histogram,
+}
+
+/// Opens the shared parts of a `kind` upstream speaking `dialect`, whose mapped credentials
+/// are the lines of scheme `takes` (no call is made yet: readiness follows the first
+/// probe).
+pub fn open(
+    kind: &str,
+    dialect: crate::dialect::DialectId,
+    takes: super::credentials::Takes,
+    s: &Section<'_>,
+) -> Result<Opened, String> {
+    use std::sync::Arc;
+    let tls = super::tls::client_config("backend.ca_file", s.ca_file)?;
+    let timeout = Duration::from_millis(s.timeout_ms);
+    let connect_timeout = Duration::from_millis(s.connect_timeout_ms);
+    let upstream = Arc::new(Upstream::new(
+        kind,
+        s.url,
+        tls.clone(),
+        timeout,
+        connect_timeout,
+        s.max_idle_connections,
+    )?);
+    let credentials = match s.auth.mode {
+        crate::config::UpstreamAuthMode::Passthrough => None,
+        crate::config::UpstreamAuthMode::Mapped => {
+            let creds = Arc::new(super::credentials::Credentials::open(
+                std::path::Path::new(&s.auth.credentials),
+                takes,
+            )?);
+            let reload = creds.clone();
+            crate::auth::directory::on_sighup("backend.auth.credentials", move || {
+                reload.reload().map(|_| ())
+            });
+            Some(creds)
+        }
+    };
+    let proxy = match s.passthrough {
+        true => Some(Arc::new(super::proxy::Proxy::new(
+            s.url,
+            tls,
+            dialect,
+            timeout,
+            connect_timeout,
+            s.max_idle_connections,
+        )?)),
+        false => None,
+    };
+    Ok(Opened {
+        calls: calls_histogram(&upstream.label)?,
+        upstream,
+        credentials,
+        proxy,
+    })
+}
+
+impl Opened {
+    /// The gateway's authenticator: `me` (the platform's "who am I", built by the caller
+    /// with the upstream) in passthrough mode; in mapped mode [`NoDirectory`], which
+    /// `[auth] directory` replaces.
+    pub fn authenticator(
+        &self,
+        me: impl FnOnce(std::sync::Arc<Upstream>) -> std::sync::Arc<dyn Authenticator>,
+    ) -> std::sync::Arc<dyn Authenticator> {
+        match self.credentials {
+            None => me(self.upstream.clone()),
+            Some(_) => std::sync::Arc::new(NoDirectory),
+        }
+    }
+}

@@ -38,18 +38,17 @@ mod walk;
 use super::credentials::Credentials;
 use super::cursor_cache::CursorCache;
 use super::proxy::Proxy;
-use super::upstream::{calls_histogram, now_ms, NoDirectory, Upstream};
+use super::upstream::{now_ms, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
     Access, AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, Target,
     ThreadQuery, UserRef,
 };
-use crate::config::{HiddenMessages, QuipApi, QuipBackendConfig, UpstreamAuthMode};
+use crate::config::{HiddenMessages, QuipApi, QuipBackendConfig};
 use crate::dialect::quip::client::{self as face, Answer, Cursor};
 use crate::dialect::DialectId;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The `quip` backend.
 pub struct QuipBackend {
@@ -78,46 +77,27 @@ pub struct CurrentUserAuthenticator {
 /// readiness follows the first probe). In mapped mode the credentials file is read now, and
 /// again on SIGHUP.
 pub fn build(cfg: &QuipBackendConfig) -> Result<Built, String> {
-    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
-    let upstream = Arc::new(Upstream::new(
+    let opened = super::upstream::open(
         "quip",
-        &cfg.url,
-        tls.clone(),
-        Duration::from_millis(cfg.timeout_ms),
-        Duration::from_millis(cfg.connect_timeout_ms),
-        cfg.max_idle_connections,
-    )?);
-    let (credentials, auth): (_, Arc<dyn Authenticator>) = match cfg.auth.mode {
-        UpstreamAuthMode::Passthrough => (
-            None,
-            Arc::new(CurrentUserAuthenticator {
-                upstream: upstream.clone(),
-            }),
-        ),
-        UpstreamAuthMode::Mapped => {
-            let creds = Arc::new(Credentials::open(
-                std::path::Path::new(&cfg.auth.credentials),
-                crate::backend::credentials::Takes::Bearer,
-            )?);
-            let reload = creds.clone();
-            crate::auth::directory::on_sighup("backend.auth.credentials", move || {
-                reload.reload().map(|_| ())
-            });
-            (Some(creds), Arc::new(NoDirectory))
-        }
-    };
-    let calls = calls_histogram(&upstream.label)?;
-    let proxy = match cfg.passthrough {
-        true => Some(Arc::new(Proxy::new(
-            &cfg.url,
-            tls,
-            DialectId::Quip,
-            Duration::from_millis(cfg.timeout_ms),
-            Duration::from_millis(cfg.connect_timeout_ms),
-            cfg.max_idle_connections,
-        )?)),
-        false => None,
-    };
+        DialectId::Quip,
+        super::credentials::Takes::Bearer,
+        &super::upstream::Section {
+            url: &cfg.url,
+            timeout_ms: cfg.timeout_ms,
+            connect_timeout_ms: cfg.connect_timeout_ms,
+            max_idle_connections: cfg.max_idle_connections,
+            passthrough: cfg.passthrough,
+            auth: &cfg.auth,
+            ca_file: &cfg.ca_file,
+        },
+    )?;
+    let auth = opened.authenticator(|upstream| Arc::new(CurrentUserAuthenticator { upstream }));
+    let super::upstream::Opened {
+        upstream,
+        credentials,
+        proxy,
+        calls,
+    } = opened;
     Ok(Built {
         backend: Arc::new(QuipBackend {
             upstream,

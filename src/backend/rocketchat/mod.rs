@@ -24,18 +24,17 @@ mod plan;
 
 use super::credentials::Credentials;
 use super::proxy::Proxy;
-use super::upstream::{calls_histogram, now_ms, NoDirectory, Upstream};
+use super::upstream::{now_ms, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
     AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, RoomKind, Target,
     ThreadQuery, User, UserRef,
 };
-use crate::config::{HiddenMessages, RocketChatBackendConfig, UpstreamAuthMode};
+use crate::config::{HiddenMessages, RocketChatBackendConfig};
 use crate::dialect::rocketchat::client::{self as face, Answer};
 use crate::dialect::DialectId;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The `rocketchat` backend.
 pub struct RocketChatBackend {
@@ -61,46 +60,27 @@ pub struct MeAuthenticator {
 /// yet: readiness follows the first probe). In mapped mode the credentials file is read
 /// now, and again on SIGHUP.
 pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
-    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
-    let upstream = Arc::new(Upstream::new(
+    let opened = super::upstream::open(
         "rocketchat",
-        &cfg.url,
-        tls.clone(),
-        Duration::from_millis(cfg.timeout_ms),
-        Duration::from_millis(cfg.connect_timeout_ms),
-        cfg.max_idle_connections,
-    )?);
-    let (credentials, auth): (_, Arc<dyn Authenticator>) = match cfg.auth.mode {
-        UpstreamAuthMode::Passthrough => (
-            None,
-            Arc::new(MeAuthenticator {
-                upstream: upstream.clone(),
-            }),
-        ),
-        UpstreamAuthMode::Mapped => {
-            let creds = Arc::new(Credentials::open(
-                std::path::Path::new(&cfg.auth.credentials),
-                crate::backend::credentials::Takes::RocketChat,
-            )?);
-            let reload = creds.clone();
-            crate::auth::directory::on_sighup("backend.auth.credentials", move || {
-                reload.reload().map(|_| ())
-            });
-            (Some(creds), Arc::new(NoDirectory))
-        }
-    };
-    let calls = calls_histogram(&upstream.label)?;
-    let proxy = match cfg.passthrough {
-        true => Some(Arc::new(Proxy::new(
-            &cfg.url,
-            tls,
-            DialectId::RocketChat,
-            Duration::from_millis(cfg.timeout_ms),
-            Duration::from_millis(cfg.connect_timeout_ms),
-            cfg.max_idle_connections,
-        )?)),
-        false => None,
-    };
+        DialectId::RocketChat,
+        super::credentials::Takes::RocketChat,
+        &super::upstream::Section {
+            url: &cfg.url,
+            timeout_ms: cfg.timeout_ms,
+            connect_timeout_ms: cfg.connect_timeout_ms,
+            max_idle_connections: cfg.max_idle_connections,
+            passthrough: cfg.passthrough,
+            auth: &cfg.auth,
+            ca_file: &cfg.ca_file,
+        },
+    )?;
+    let auth = opened.authenticator(|upstream| Arc::new(MeAuthenticator { upstream }));
+    let super::upstream::Opened {
+        upstream,
+        credentials,
+        proxy,
+        calls,
+    } = opened;
     Ok(Built {
         backend: Arc::new(RocketChatBackend {
             upstream,

@@ -32,18 +32,17 @@ mod walk;
 
 use super::credentials::Credentials;
 use super::proxy::Proxy;
-use super::upstream::{calls_histogram, NoDirectory, Upstream};
+use super::upstream::Upstream;
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
     AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, Target, ThreadQuery,
     UserRef,
 };
-use crate::config::{SelfCommunityBackendConfig, UpstreamAuthMode};
+use crate::config::SelfCommunityBackendConfig;
 use crate::dialect::selfcommunity::client::{self as face, Answer};
 use crate::dialect::DialectId;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// The `selfcommunity` backend.
 pub struct SelfCommunityBackend {
@@ -66,46 +65,27 @@ pub struct MeAuthenticator {
 /// made yet: readiness follows the first probe). In mapped mode the credentials file is
 /// read now, and again on SIGHUP.
 pub fn build(cfg: &SelfCommunityBackendConfig) -> Result<Built, String> {
-    let tls = super::tls::client_config("backend.ca_file", &cfg.ca_file)?;
-    let upstream = Arc::new(Upstream::new(
+    let opened = super::upstream::open(
         "selfcommunity",
-        &cfg.url,
-        tls.clone(),
-        Duration::from_millis(cfg.timeout_ms),
-        Duration::from_millis(cfg.connect_timeout_ms),
-        cfg.max_idle_connections,
-    )?);
-    let (credentials, auth): (_, Arc<dyn Authenticator>) = match cfg.auth.mode {
-        UpstreamAuthMode::Passthrough => (
-            None,
-            Arc::new(MeAuthenticator {
-                upstream: upstream.clone(),
-            }),
-        ),
-        UpstreamAuthMode::Mapped => {
-            let creds = Arc::new(Credentials::open(
-                std::path::Path::new(&cfg.auth.credentials),
-                crate::backend::credentials::Takes::Bearer,
-            )?);
-            let reload = creds.clone();
-            crate::auth::directory::on_sighup("backend.auth.credentials", move || {
-                reload.reload().map(|_| ())
-            });
-            (Some(creds), Arc::new(NoDirectory))
-        }
-    };
-    let calls = calls_histogram(&upstream.label)?;
-    let proxy = match cfg.passthrough {
-        true => Some(Arc::new(Proxy::new(
-            &cfg.url,
-            tls,
-            DialectId::SelfCommunity,
-            Duration::from_millis(cfg.timeout_ms),
-            Duration::from_millis(cfg.connect_timeout_ms),
-            cfg.max_idle_connections,
-        )?)),
-        false => None,
-    };
+        DialectId::SelfCommunity,
+        super::credentials::Takes::Bearer,
+        &super::upstream::Section {
+            url: &cfg.url,
+            timeout_ms: cfg.timeout_ms,
+            connect_timeout_ms: cfg.connect_timeout_ms,
+            max_idle_connections: cfg.max_idle_connections,
+            passthrough: cfg.passthrough,
+            auth: &cfg.auth,
+            ca_file: &cfg.ca_file,
+        },
+    )?;
+    let auth = opened.authenticator(|upstream| Arc::new(MeAuthenticator { upstream }));
+    let super::upstream::Opened {
+        upstream,
+        credentials,
+        proxy,
+        calls,
+    } = opened;
     Ok(Built {
         backend: Arc::new(SelfCommunityBackend {
             upstream,
