@@ -45,10 +45,11 @@ impl Topology {
 }
 
 /// Runs the async test function `$name` once per topology, as `$name::embedded` and
-/// `$name::http` (a module and a function may share a name).
+/// `$name::http` (a module and a function may share a name); with `, $extra => $topology`
+/// also through a gateway whose upstream is another gateway, as `$name::$extra`.
 #[macro_export]
 macro_rules! matrix {
-    ($name:ident) => {
+    ($name:ident $(, $extra:ident => $topology:ident)?) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn embedded() {
@@ -58,55 +59,31 @@ macro_rules! matrix {
             async fn http() {
                 $crate::common::Topology::Http.run(super::$name()).await
             }
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $extra() {
+                    $crate::common::Topology::$topology.run(super::$name()).await
+                }
+            )?
         }
     };
 }
 
-/// Runs the async test function `$name` in both topologies and through a gateway whose
-/// upstream is a Rocket.Chat server (another gateway): `$name::rocketchat`.
+/// [`matrix!`] plus `$name::rocketchat`: through a gateway whose upstream is a Rocket.Chat
+/// server (another gateway).
 #[macro_export]
 macro_rules! matrix_rc {
     ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn embedded() {
-                $crate::common::Topology::Embedded.run(super::$name()).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn http() {
-                $crate::common::Topology::Http.run(super::$name()).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn rocketchat() {
-                $crate::common::Topology::RocketChat
-                    .run(super::$name())
-                    .await
-            }
-        }
+        $crate::matrix!($name, rocketchat => RocketChat);
     };
 }
 
-/// Runs the async test function `$name` in both topologies and through a gateway whose
-/// upstream is a SelfCommunity server (another gateway): `$name::selfcommunity`.
+/// [`matrix!`] plus `$name::selfcommunity`: through a gateway whose upstream is a
+/// SelfCommunity server (another gateway).
 #[macro_export]
 macro_rules! matrix_sc {
     ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn embedded() {
-                $crate::common::Topology::Embedded.run(super::$name()).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn http() {
-                $crate::common::Topology::Http.run(super::$name()).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn selfcommunity() {
-                $crate::common::Topology::SelfCommunity
-                    .run(super::$name())
-                    .await
-            }
-        }
+        $crate::matrix!($name, selfcommunity => SelfCommunity);
     };
 }
 
