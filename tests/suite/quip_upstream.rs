@@ -112,24 +112,7 @@ impl Counter {
 
 /// A credentials file of the demo users' own bearer tokens (their Quip credential).
 pub(crate) fn bearer_credentials(dir: &Path) -> String {
-    let tokens = std::fs::read_to_string(crate::common::root().join("config/demo/tokens.jsonl"))
-        .expect("demo tokens");
-    let mut out = String::new();
-    for line in tokens.lines().filter(|l| !l.trim().is_empty()) {
-        let t: serde_json::Value = serde_json::from_str(line).expect("a token line");
-        if t["scheme"] == "bearer" {
-            let entry = serde_json::json!({
-                "user_id": t["user_id"],
-                "scheme": "bearer",
-                "token": t["token"],
-            });
-            out.push_str(&entry.to_string());
-            out.push('\n');
-        }
-    }
-    let path = dir.join("quip-upstream.jsonl");
-    std::fs::write(&path, out).expect("write credentials");
-    path.display().to_string()
+    crate::common::credentials_file(dir, "bearer")
 }
 
 /// Gateway B (`kind = "quip"`) in front of `url`: mapped when `credentials` is given

@@ -48,25 +48,7 @@ pub(crate) const QUIP_PRIYA: [(&str, &str); 1] = [(
 
 /// A credentials file made from the demo tokens: each user's own Rocket.Chat token.
 pub(crate) fn demo_credentials(dir: &Path) -> String {
-    let tokens = std::fs::read_to_string(crate::common::root().join("config/demo/tokens.jsonl"))
-        .expect("demo tokens");
-    let mut out = String::new();
-    for line in tokens.lines().filter(|l| !l.trim().is_empty()) {
-        let t: serde_json::Value = serde_json::from_str(line).expect("a token line");
-        if t["scheme"] == "rocketchat" {
-            let entry = serde_json::json!({
-                "user_id": t["user_id"],
-                "scheme": "rocketchat",
-                "upstream_user_id": t["user_id"],
-                "token": t["token"],
-            });
-            out.push_str(&entry.to_string());
-            out.push('\n');
-        }
-    }
-    let path = dir.join("upstream.jsonl");
-    std::fs::write(&path, out).expect("write credentials");
-    path.display().to_string()
+    crate::common::credentials_file(dir, "rocketchat")
 }
 
 /// Gateway B in front of `url`: mapped when `credentials` is given, else passthrough.

@@ -27,24 +27,7 @@ pub(crate) const MARCUS: &str = "tg_bearer_marcus.wei_j5lb0aw0hrwvuk9q";
 
 /// A credentials file made from the demo tokens: each user's own bearer token.
 pub(crate) fn bearer_credentials(dir: &Path) -> String {
-    let tokens = std::fs::read_to_string(crate::common::root().join("config/demo/tokens.jsonl"))
-        .expect("demo tokens");
-    let mut out = String::new();
-    for line in tokens.lines().filter(|l| !l.trim().is_empty()) {
-        let t: Value = serde_json::from_str(line).expect("a token line");
-        if t["scheme"] == "bearer" {
-            let entry = serde_json::json!({
-                "user_id": t["user_id"],
-                "scheme": "bearer",
-                "token": t["token"],
-            });
-            out.push_str(&entry.to_string());
-            out.push('\n');
-        }
-    }
-    let path = dir.join("upstream.jsonl");
-    std::fs::write(&path, out).expect("write credentials");
-    path.display().to_string()
+    crate::common::credentials_file(dir, "bearer")
 }
 
 /// Gateway B in front of the SelfCommunity server at `url`: mapped (with `[auth]

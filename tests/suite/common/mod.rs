@@ -265,3 +265,31 @@ pub fn rc_too_many_wait(a: &Answer, label: &str) -> u64 {
     );
     n
 }
+
+/// A mapped credentials file made from the demo tokens: each user's own token of `scheme`
+/// (`"rocketchat"`: the user's Rocket.Chat token, their own id upstream; `"bearer"`: their
+/// SelfCommunity and Quip token), written into `dir`; returns its path.
+pub fn credentials_file(dir: &std::path::Path, scheme: &str) -> String {
+    let tokens =
+        std::fs::read_to_string(root().join("config/demo/tokens.jsonl")).expect("demo tokens");
+    let mut out = String::new();
+    for line in tokens.lines().filter(|l| !l.trim().is_empty()) {
+        let t: serde_json::Value = serde_json::from_str(line).expect("a token line");
+        if t["scheme"] != scheme {
+            continue;
+        }
+        let mut entry = serde_json::json!({
+            "user_id": t["user_id"],
+            "scheme": scheme,
+            "token": t["token"],
+        });
+        if scheme == "rocketchat" {
+            entry["upstream_user_id"] = t["user_id"].clone();
+        }
+        out.push_str(&entry.to_string());
+        out.push('\n');
+    }
+    let path = dir.join(format!("{scheme}-upstream.jsonl"));
+    std::fs::write(&path, out).expect("write credentials");
+    path.display().to_string()
+}
