@@ -353,3 +353,72 @@ impl Opened {
         }
     }
 }
+
+/// The upstream credential a query is read with, checked to be the caller's own: in mapped
+/// mode (`credentials` given) the caller's line of the file, in passthrough mode the
+/// credential the caller sent, which must be of the scheme the upstream takes (and, for a
+/// Rocket.Chat token, the principal's own).
+///
+/// A mapped caller the directory authenticated but who has no upstream credential is
+/// refused as the platforms refuse an authenticated caller who may not read the target
+/// (`Forbidden`): their own credential is valid, so 401 would be wrong. In passthrough mode
+/// an unusable credential is the caller's own: 401.
+pub fn caller_credential(
+    label: &str,
+    credentials: Option<&super::credentials::Credentials>,
+    takes: super::credentials::Takes,
+    query: &crate::canonical::ThreadQuery,
+    ctx: &QueryContext,
+) -> Result<Credential, Error> {
+    use super::credentials::Takes;
+    let user_id = &query.principal.user_id;
+    let refuse = |why: &str, error: Error| {
+        tracing::warn!(backend = %label, user_id = %user_id, reason = why, "caller refused");
+        Err(error)
+    };
+    let unauthenticated = || Error::Unauthenticated(crate::canonical::AuthFailure::Invalid);
+    if let Some(creds) = credentials {
+        return match creds.of(user_id) {
+            Some(c) => Ok(c),
+            None => refuse(
+                "no upstream credential of this upstream's scheme for this user in backend.auth.credentials",
+                Error::Forbidden(forbidden_target(query)),
+            ),
+        };
+    }
+    match (&ctx.credential, takes) {
+        (
+            Some(c @ Credential::UserToken { user_id: own, .. }),
+            Takes::RocketChat | Takes::Either,
+        ) => {
+            if own == user_id {
+                Ok(c.clone())
+            } else {
+                refuse(
+                    "the credential belongs to another user than the principal",
+                    unauthenticated(),
+                )
+            }
+        }
+        (Some(c @ Credential::Bearer { .. }), Takes::Bearer | Takes::Either) => Ok(c.clone()),
+        (Some(_), _) => refuse(
+            "the caller's credential is not of the scheme this upstream takes",
+            unauthenticated(),
+        ),
+        (None, _) => refuse("no credential in the request context", unauthenticated()),
+    }
+}
+
+/// What a query names, as the resource a refusal concerns.
+pub fn forbidden_target(query: &crate::canonical::ThreadQuery) -> crate::canonical::Resource {
+    use crate::canonical::{Resource, Target, UserRef};
+    match &query.target {
+        Target::Room(id) => Resource::Room(id.clone()),
+        Target::Direct {
+            peer: UserRef::Id(peer) | UserRef::Username(peer),
+        } => Resource::Room(peer.clone()),
+        Target::Group(id) => Resource::Group(id.clone()),
+        Target::Replies(id) => Resource::Message(id.clone()),
+        Target::Conversations => Resource::User(query.principal.user_id.clone()),
+    }
+}

@@ -43,7 +43,7 @@ use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
     Access, AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, Target,
-    ThreadQuery, UserRef,
+    ThreadQuery,
 };
 use crate::config::{HiddenMessages, QuipApi, QuipBackendConfig};
 use crate::dialect::quip::client::{self as face, Answer, Cursor};
@@ -114,40 +114,15 @@ pub fn build(cfg: &QuipBackendConfig) -> Result<Built, String> {
 }
 
 impl QuipBackend {
-    /// The bearer token a query is read with, the caller's own.
-    ///
-    /// In mapped mode a caller the directory authenticated but who has no bearer line in
-    /// the credentials file is refused as the platforms refuse an authenticated caller who
-    /// may not read the target (403, or Rocket.Chat's thread `Not Allowed`). In passthrough
-    /// mode an unusable credential is the caller's own: 401.
+    /// The upstream credential a query is read with ([`super::upstream::caller_credential`]).
     fn credential(&self, query: &ThreadQuery, ctx: &QueryContext) -> Result<Credential, Error> {
-        let warn = |why: &str| {
-            tracing::warn!(backend = %self.upstream.label, user_id = %query.principal.user_id, reason = why, "caller refused");
-        };
-        match &self.credentials {
-            Some(creds) => match creds.of(&query.principal.user_id) {
-                Some(c @ Credential::Bearer { .. }) => Ok(c),
-                Some(Credential::UserToken { .. }) => {
-                    warn("the user's mapped credential is a Rocket.Chat token, which Quip does not take");
-                    Err(Error::Forbidden(forbidden_target(query)))
-                }
-                None => {
-                    warn("no upstream credential for this user in backend.auth.credentials");
-                    Err(Error::Forbidden(forbidden_target(query)))
-                }
-            },
-            None => match &ctx.credential {
-                Some(c @ Credential::Bearer { .. }) => Ok(c.clone()),
-                Some(Credential::UserToken { .. }) => {
-                    warn("a Rocket.Chat credential cannot pass through to a Quip upstream");
-                    Err(Error::Unauthenticated(AuthFailure::Invalid))
-                }
-                None => {
-                    warn("no credential in the request context");
-                    Err(Error::Unauthenticated(AuthFailure::Invalid))
-                }
-            },
-        }
+        super::upstream::caller_credential(
+            &self.upstream.label,
+            self.credentials.as_deref(),
+            super::credentials::Takes::Bearer,
+            query,
+            ctx,
+        )
     }
 
     /// The query with the access it is read with upstream: the caller's own company-admin
@@ -189,19 +164,6 @@ impl QuipBackend {
             ));
         }
         Ok(())
-    }
-}
-
-/// What a query names, as the resource a refusal concerns.
-fn forbidden_target(query: &ThreadQuery) -> Resource {
-    match &query.target {
-        Target::Room(id) => Resource::Room(id.clone()),
-        Target::Direct {
-            peer: UserRef::Id(peer) | UserRef::Username(peer),
-        } => Resource::Room(peer.clone()),
-        Target::Group(id) => Resource::Group(id.clone()),
-        Target::Replies(id) => Resource::Message(id.clone()),
-        Target::Conversations => Resource::User(query.principal.user_id.clone()),
     }
 }
 

@@ -28,8 +28,7 @@ use super::upstream::{now_ms, Upstream};
 use super::{Backend, BoxFuture, Built, Capabilities, QueryContext};
 use crate::auth::Authenticator;
 use crate::canonical::{
-    AuthFailure, Credential, Error, Page, Principal, Resource, RoomInfo, RoomKind, Target,
-    ThreadQuery, User, UserRef,
+    AuthFailure, Credential, Error, Page, Principal, RoomInfo, RoomKind, Target, ThreadQuery, User,
 };
 use crate::config::{HiddenMessages, RocketChatBackendConfig};
 use crate::dialect::rocketchat::client::{self as face, Answer};
@@ -95,61 +94,15 @@ pub fn build(cfg: &RocketChatBackendConfig) -> Result<Built, String> {
 }
 
 impl RocketChatBackend {
-    /// The upstream credential a query is read with, checked to be the caller's own.
-    ///
-    /// In mapped mode a caller the directory authenticated but who has no usable upstream
-    /// credential (no line, or a bearer token) is refused as the platforms refuse an
-    /// authenticated caller who may not read the target (403, or Rocket.Chat's thread
-    /// `Not Allowed`): the caller's own credential is valid, so 401 would be wrong. In
-    /// passthrough mode an unusable credential is the caller's own: 401.
+    /// The upstream credential a query is read with ([`super::upstream::caller_credential`]).
     fn credential(&self, query: &ThreadQuery, ctx: &QueryContext) -> Result<Credential, Error> {
-        let warn = |why: &str| {
-            tracing::warn!(backend = %self.upstream.label, user_id = %query.principal.user_id, reason = why, "caller refused");
-        };
-        let forbid = |why: &str| {
-            warn(why);
-            Err(Error::Forbidden(forbidden_target(query)))
-        };
-        let refuse = |why: &str| {
-            warn(why);
-            Err(Error::Unauthenticated(AuthFailure::Invalid))
-        };
-        match &self.credentials {
-            Some(creds) => match creds.of(&query.principal.user_id) {
-                Some(c @ Credential::UserToken { .. }) => Ok(c),
-                Some(Credential::Bearer { .. }) => {
-                    forbid("the user's mapped credential is a bearer token, which Rocket.Chat does not take")
-                }
-                None => forbid("no upstream credential for this user in backend.auth.credentials"),
-            },
-            None => match &ctx.credential {
-                Some(c @ Credential::UserToken { user_id, .. })
-                    if *user_id == query.principal.user_id =>
-                {
-                    Ok(c.clone())
-                }
-                Some(Credential::UserToken { .. }) => {
-                    refuse("the credential belongs to another user than the principal")
-                }
-                Some(Credential::Bearer { .. }) => {
-                    refuse("a bearer credential cannot pass through to a Rocket.Chat upstream")
-                }
-                None => refuse("no credential in the request context"),
-            },
-        }
-    }
-}
-
-/// What a query names, as the resource a refusal concerns.
-fn forbidden_target(query: &ThreadQuery) -> Resource {
-    match &query.target {
-        Target::Room(id) => Resource::Room(id.clone()),
-        Target::Direct {
-            peer: UserRef::Id(peer) | UserRef::Username(peer),
-        } => Resource::Room(peer.clone()),
-        Target::Group(id) => Resource::Group(id.clone()),
-        Target::Replies(id) => Resource::Message(id.clone()),
-        Target::Conversations => Resource::User(query.principal.user_id.clone()),
+        super::upstream::caller_credential(
+            &self.upstream.label,
+            self.credentials.as_deref(),
+            super::credentials::Takes::RocketChat,
+            query,
+            ctx,
+        )
     }
 }
 
